@@ -1,0 +1,65 @@
+/**
+ * Lambda REQUEST authorizer: resolves `Authorization: Bearer <key>` to a tenant and scopes.
+ *
+ * The policy allows exactly the routes whose scope the key holds (built from the route
+ * table), so it stays right when API Gateway caches it per key and reuses it across routes.
+ * Tenant, scopes and key id go to the authorizer context, the only place handlers read them.
+ */
+
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { ApiKeyStore } from "#shared/auth/api-keys.ts";
+import { loadTableName } from "#shared/config.ts";
+import { logger } from "#shared/http/handler.ts";
+import { ROUTES, type Route } from "#shared/http/routes.ts";
+import { createDocumentClient } from "#shared/store/client.ts";
+
+const keys = new ApiKeyStore(createDocumentClient(), loadTableName());
+
+/** API Gateway answers 401 (gateway response UNAUTHORIZED) when an authorizer throws exactly this. */
+const UNAUTHORIZED = "Unauthorized";
+
+function bearer(event: APIGatewayRequestAuthorizerEvent): string | undefined {
+  for (const [k, v] of Object.entries(event.headers ?? {})) {
+    if (k.toLowerCase() === "authorization" && v) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(v);
+      return m?.[1];
+    }
+  }
+  return undefined;
+}
+
+/** `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}` of a route, `{params}` as `*`. */
+export function routeArn(methodArn: string, route: Route): string {
+  const apiAndStage = methodArn.split("/").slice(0, 2).join("/");
+  return `${apiAndStage}/${route.method}${route.path.replace(/\{[^}]+\}/g, "*")}`;
+}
+
+export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  const key = bearer(event);
+  if (!key) throw new Error(UNAUTHORIZED);
+  const resolved = await keys.resolve(key);
+  if (!resolved) {
+    logger.info("unknown or revoked API key");
+    throw new Error(UNAUTHORIZED);
+  }
+  const allowed = (ROUTES as readonly Route[]).filter(
+    (r) => r.scope !== null && resolved.scopes.includes(r.scope),
+  );
+  return {
+    principalId: resolved.keyId,
+    policyDocument: {
+      Version: "2012-10-17",
+      Statement:
+        allowed.length > 0
+          ? [
+              {
+                Effect: "Allow",
+                Action: "execute-api:Invoke",
+                Resource: allowed.map((r) => routeArn(event.methodArn, r)),
+              },
+            ]
+          : [{ Effect: "Deny", Action: "execute-api:Invoke", Resource: event.methodArn }],
+    },
+    context: { tenant: resolved.tenant, scopes: resolved.scopes.join(" "), key_id: resolved.keyId },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Creates the table from the shared definition and seeds API keys: used by `npm start`,
+ * the test global setup and the benchmark alike.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from "@aws-sdk/client-dynamodb";
+import { z } from "zod";
+import { type ApiKeyStore, generateKey } from "#shared/auth/api-keys.ts";
+import { SCOPES } from "#shared/auth/scopes.ts";
+import { createTableInput } from "#shared/store/table.ts";
+
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<"created" | "exists"> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return "exists";
+  } catch (error) {
+    if ((error as Error).name !== "ResourceNotFoundException") throw error;
+  }
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+  return "created";
+}
+
+const LocalKeysSchema = z
+  .array(
+    z.strictObject({
+      tenant: z.string(),
+      key: z.string().min(16, "a key must be at least 16 characters"),
+      scopes: z.array(z.string()).min(1),
+    }),
+  )
+  .min(1);
+
+export type LocalKey = z.infer<typeof LocalKeysSchema>[number];
+
+/** Parses `LOCAL_API_KEYS`; without it, one key for tenant `dev` with every scope. */
+export function localKeys(raw: string | undefined): LocalKey[] {
+  if (!raw) return [{ tenant: "dev", key: generateKey(), scopes: [...SCOPES] }];
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new Error(
+      'LOCAL_API_KEYS is not valid JSON; expected [{"tenant":"acme","key":"…","scopes":["events:read","events:write"]}]',
+    );
+  }
+  const parsed = LocalKeysSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(
+      `LOCAL_API_KEYS is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Stores each key unless it already resolves (persistent local data survives restarts). */
+export async function seedKeys(keys: ApiKeyStore, seeds: LocalKey[]): Promise<void> {
+  for (const seed of seeds) {
+    const existing = await keys.resolve(seed.key);
+    if (existing && existing.tenant === seed.tenant) continue;
+    if (existing) throw new Error(`LOCAL_API_KEYS: a key is already bound to tenant ${existing.tenant}`);
+    await keys.create({ tenant: seed.tenant, scopes: seed.scopes, key: seed.key, name: "local seed" });
+  }
+}

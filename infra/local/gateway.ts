@@ -1,0 +1,326 @@
+/**
+ * The local stand-in for the API Gateway REST API. It does what the deployed gateway does,
+ * in the same order, with the same handlers:
+ *
+ * 1. match the request to the shared route table (unknown path 404, wrong method 405);
+ * 2. for private routes, run the Lambda REQUEST authorizer handler (cached per
+ *    `Authorization` header like the deployed authorizer) and evaluate its IAM policy
+ *    against the method ARN: a thrown `Unauthorized` is a 401, a denied ARN a 403;
+ * 3. invoke the route's Lambda handler with a Lambda-proxy event carrying the authorizer context.
+ *
+ * Gateway-level answers are problem+json, like the gateway responses of the deployed API.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayRequestAuthorizerEvent,
+  Context,
+} from "aws-lambda";
+import { PROBLEM_BASE, problemResponse } from "#shared/http/problem.ts";
+import {
+  AUTHORIZER_CACHE_TTL_SECONDS,
+  compilePath,
+  type HttpFunctionName,
+  ROUTES,
+  type Route,
+} from "#shared/http/routes.ts";
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type AuthorizerHandler = (
+  event: APIGatewayRequestAuthorizerEvent,
+) => Promise<APIGatewayAuthorizerResult>;
+
+export interface GatewayOptions {
+  functions: Record<HttpFunctionName, ProxyHandler>;
+  authorizer: AuthorizerHandler;
+  stage?: string;
+  /** Seconds an authorizer answer is reused for the same Authorization header; 0 disables. */
+  authorizerCacheTtl?: number;
+}
+
+/** API Gateway's own payload limit. The ingest handler enforces the API's 1 MB limit itself. */
+const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+const API_ID = "local";
+const ACCOUNT = "000000000000";
+const REGION = "local";
+
+const compiled = (ROUTES as readonly Route[]).map((route) => ({ route, ...compilePath(route.path) }));
+
+function gatewayProblem(
+  status: number,
+  slug: string,
+  title: string,
+  detail: string,
+  headers: Record<string, string> = {},
+) {
+  return problemResponse({ type: `${PROBLEM_BASE}${slug}`, title, status, detail }, headers);
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyResult, requestId: string): void {
+  const headers: Record<string, string | string[]> = { "x-amzn-requestid": requestId };
+  for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = String(v);
+  for (const [k, v] of Object.entries(result.multiValueHeaders ?? {}))
+    headers[k.toLowerCase()] = v.map(String);
+  const body = result.isBase64Encoded
+    ? Buffer.from(result.body, "base64")
+    : Buffer.from(result.body ?? "", "utf8");
+  headers["content-length"] = String(body.byteLength);
+  res.writeHead(result.statusCode, headers);
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).byteLength;
+    if (size > GATEWAY_MAX_BODY) return "too-large";
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** IAM-style match of an execute-api ARN: `*` matches any run of characters. */
+export function arnMatches(pattern: string, arn: string): boolean {
+  const regex = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
+  return regex.test(arn);
+}
+
+/** Evaluates an authorizer policy: an explicit Deny wins, otherwise an Allow is needed. */
+export function policyAllows(result: APIGatewayAuthorizerResult, methodArn: string): boolean {
+  let allowed = false;
+  for (const statement of result.policyDocument.Statement) {
+    const s = statement as { Effect: string; Action?: string | string[]; Resource?: string | string[] };
+    const actions = [s.Action ?? []].flat();
+    if (!actions.some((a) => a === "execute-api:Invoke" || a === "execute-api:*" || a === "*")) continue;
+    const resources = [s.Resource ?? []].flat();
+    if (!resources.some((r) => arnMatches(r, methodArn))) continue;
+    if (s.Effect === "Deny") return false;
+    if (s.Effect === "Allow") allowed = true;
+  }
+  return allowed;
+}
+
+function lambdaContext(fn: string, requestId: string): Context {
+  const name = `conversation-log-local-${fn}`;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: name,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`,
+    memoryLimitInMB: "1024",
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => 29_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export function createGateway(options: GatewayOptions): Server {
+  const stage = options.stage ?? "local";
+  const ttlMs = (options.authorizerCacheTtl ?? AUTHORIZER_CACHE_TTL_SECONDS) * 1000;
+  const cache = new Map<string, { result: APIGatewayAuthorizerResult; expires: number }>();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const host = req.headers.host ?? "127.0.0.1";
+    const url = new URL(req.url ?? "/", `http://${host}`);
+    const method = (req.method ?? "GET").toUpperCase();
+    const candidates = compiled.filter((c) => c.regex.test(url.pathname));
+    if (candidates.length === 0) {
+      return send(
+        res,
+        gatewayProblem(404, "not-found", "Not found", `no route matches ${url.pathname}`),
+        requestId,
+      );
+    }
+    const match = candidates.find((c) => c.route.method === method);
+    if (!match) {
+      const allow = candidates.map((c) => c.route.method).join(", ");
+      return send(
+        res,
+        gatewayProblem(405, "method-not-allowed", "Method not allowed", `${url.pathname} accepts ${allow}`, {
+          allow,
+        }),
+        requestId,
+      );
+    }
+    const { route } = match;
+    const values = match.regex.exec(url.pathname)?.slice(1) ?? [];
+    const pathParameters = Object.fromEntries(
+      match.params.map((p, i) => [p, decodeURIComponent(values[i] ?? "")]),
+    );
+
+    const body = await readBody(req);
+    if (body === "too-large") {
+      return send(
+        res,
+        gatewayProblem(413, "payload-too-large", "Payload too large", "the request body exceeds 10 MB"),
+        requestId,
+      );
+    }
+
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const k = req.rawHeaders[i] as string;
+      const v = req.rawHeaders[i + 1] as string;
+      headers[k] = v;
+      (multiValueHeaders[k] ??= []).push(v);
+    }
+    headers["X-Forwarded-Proto"] = "http";
+    multiValueHeaders["X-Forwarded-Proto"] = ["http"];
+    const query: Record<string, string> = {};
+    const multiQuery: Record<string, string[]> = {};
+    for (const [k, v] of url.searchParams) {
+      query[k] = v;
+      (multiQuery[k] ??= []).push(v);
+    }
+    const hasQuery = url.searchParams.size > 0;
+    const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${stage}/${method}${url.pathname}`;
+
+    let authorizer: Record<string, unknown> | null = null;
+    if (route.scope !== null) {
+      const authorization = req.headers.authorization;
+      if (!authorization) {
+        return send(
+          res,
+          gatewayProblem(401, "unauthorized", "Unauthorized", "send Authorization: Bearer <api key>"),
+          requestId,
+        );
+      }
+      let result = cache.get(authorization);
+      if (!result || result.expires < Date.now()) {
+        const authEvent: APIGatewayRequestAuthorizerEvent = {
+          type: "REQUEST",
+          methodArn,
+          resource: route.path,
+          path: url.pathname,
+          httpMethod: method,
+          headers,
+          multiValueHeaders,
+          pathParameters,
+          queryStringParameters: hasQuery ? query : null,
+          multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+          stageVariables: null,
+          requestContext: requestContext() as APIGatewayRequestAuthorizerEvent["requestContext"],
+        };
+        try {
+          result = { result: await options.authorizer(authEvent), expires: Date.now() + ttlMs };
+        } catch (error) {
+          if ((error as Error).message === "Unauthorized") {
+            return send(
+              res,
+              gatewayProblem(401, "unauthorized", "Unauthorized", "the API key is unknown or revoked"),
+              requestId,
+            );
+          }
+          return send(
+            res,
+            gatewayProblem(500, "internal", "Internal error", "the authorizer failed"),
+            requestId,
+          );
+        }
+        if (ttlMs > 0) cache.set(authorization, result);
+      }
+      if (!policyAllows(result.result, methodArn)) {
+        return send(
+          res,
+          gatewayProblem(
+            403,
+            "forbidden",
+            "Forbidden",
+            `this API key lacks the ${route.scope} scope needed for ${method} ${route.path}`,
+          ),
+          requestId,
+        );
+      }
+      authorizer = { ...(result.result.context ?? {}), principalId: result.result.principalId };
+    }
+
+    function requestContext(): APIGatewayProxyEvent["requestContext"] {
+      return {
+        accountId: ACCOUNT,
+        apiId: API_ID,
+        authorizer,
+        domainName: host,
+        domainPrefix: host.split(".")[0] ?? host,
+        httpMethod: method,
+        path: url.pathname,
+        protocol: "HTTP/1.1",
+        requestId,
+        requestTimeEpoch: Date.now(),
+        resourceId: route.operationId,
+        resourcePath: route.path,
+        stage,
+        identity: {
+          accessKey: null,
+          accountId: null,
+          apiKey: null,
+          apiKeyId: null,
+          caller: null,
+          clientCert: null,
+          cognitoAuthenticationProvider: null,
+          cognitoAuthenticationType: null,
+          cognitoIdentityId: null,
+          cognitoIdentityPoolId: null,
+          principalOrgId: null,
+          sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+          user: null,
+          userAgent: req.headers["user-agent"] ?? null,
+          userArn: null,
+        },
+      };
+    }
+
+    const isText = body.byteLength === 0 || isUtf8(body);
+    const event: APIGatewayProxyEvent = {
+      resource: route.path,
+      path: url.pathname,
+      httpMethod: method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: hasQuery ? query : null,
+      multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+      pathParameters: match.params.length > 0 ? pathParameters : null,
+      stageVariables: null,
+      requestContext: requestContext(),
+      body: body.byteLength === 0 ? null : isText ? body.toString("utf8") : body.toString("base64"),
+      isBase64Encoded: !isText,
+    };
+    try {
+      const result = await options.functions[route.fn](event, lambdaContext(route.fn, requestId));
+      return send(res, result, requestId);
+    } catch {
+      // API Gateway answers 502 when the integration fails; the handlers map their own errors.
+      return send(res, gatewayProblem(502, "bad-gateway", "Bad gateway", "the function failed"), requestId);
+    }
+  }
+
+  return createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent)
+        send(res, gatewayProblem(500, "internal", "Internal error", "gateway failure"), "n/a");
+    });
+  });
+}
+
+function isUtf8(buf: Buffer): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(buf);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The whole service on one machine: DynamoDB Local, the table from the shared definition,
+ * seeded API keys, and the local gateway in front of the exact Lambda handlers.
+ * Used by `npm start`, the end-to-end tests and the benchmark.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ApiKeyStore } from "#shared/auth/api-keys.ts";
+import { createDocumentClient } from "#shared/store/client.ts";
+import { TABLE } from "#shared/store/table.ts";
+import { ensureTable, type LocalKey, seedKeys } from "./bootstrap.ts";
+import { startDynamoLocal } from "./dynamodb-local.ts";
+import { createGateway } from "./gateway.ts";
+
+export interface LocalStackOptions {
+  /** Port of the HTTP gateway; 0 picks a free one. */
+  port: number;
+  host?: string;
+  /** Keep DynamoDB Local's data in memory instead of under `dataDir`. */
+  inMemory?: boolean;
+  dataDir?: string;
+  /** Use an already-running DynamoDB instead of starting DynamoDB Local. */
+  dynamodbEndpoint?: string;
+  tableName?: string;
+  keys: LocalKey[];
+  authorizerCacheTtl?: number;
+}
+
+export interface LocalStack {
+  url: string;
+  dynamodbEndpoint: string;
+  tableName: string;
+  keys: LocalKey[];
+  stop(): Promise<void>;
+}
+
+/** A cursor secret that survives restarts when the data does, so saved cursors keep working. */
+function cursorSecret(dataDir: string | undefined): string {
+  if (process.env.CURSOR_SECRET) return process.env.CURSOR_SECRET;
+  if (!dataDir) return randomBytes(32).toString("base64url");
+  const file = join(dataDir, "cursor-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const dataDir =
+    options.inMemory || options.dynamodbEndpoint ? undefined : resolve(options.dataDir ?? ".data");
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const dynamo = options.dynamodbEndpoint
+    ? { endpoint: options.dynamodbEndpoint, stop: async () => undefined }
+    : await startDynamoLocal(dataDir ? { dataDir: join(dataDir, "dynamodb") } : {});
+  const tableName = options.tableName ?? `${TABLE.baseName}-local`;
+
+  // The handlers read their configuration once, at load, exactly as in Lambda.
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  process.env.AWS_REGION ??= "local";
+  process.env.AWS_ACCESS_KEY_ID ??= "local";
+  process.env.AWS_SECRET_ACCESS_KEY ??= "local";
+  process.env.TABLE_NAME = tableName;
+  process.env.CURSOR_SECRET = cursorSecret(dataDir);
+
+  try {
+    const admin = new DynamoDBClient({});
+    await ensureTable(admin, tableName);
+    admin.destroy();
+    await seedKeys(new ApiKeyStore(createDocumentClient(), tableName), options.keys);
+
+    const [ingest, query, service, authorizer] = await Promise.all([
+      import("#functions/ingest.ts"),
+      import("#functions/query.ts"),
+      import("#functions/service.ts"),
+      import("#functions/authorizer.ts"),
+    ]);
+    const server = createGateway({
+      functions: { ingest: ingest.handler, query: query.handler, service: service.handler },
+      authorizer: authorizer.handler,
+      ...(options.authorizerCacheTtl !== undefined ? { authorizerCacheTtl: options.authorizerCacheTtl } : {}),
+    });
+    const host = options.host ?? "127.0.0.1";
+    await new Promise<void>((ok, fail) => {
+      server.once("error", fail);
+      server.listen(options.port, host, () => ok());
+    });
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://${host}:${port}`,
+      dynamodbEndpoint: dynamo.endpoint,
+      tableName,
+      keys: options.keys,
+      stop: async () => {
+        server.closeAllConnections();
+        await new Promise<void>((ok) => server.close(() => ok()));
+        await dynamo.stop();
+      },
+    };
+  } catch (error) {
+    await dynamo.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,7 @@
+/** API-key scopes (API.md). */
+export const SCOPES = ["events:write", "events:read", "export:read", "automations:write", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}

@@ -1,0 +1,157 @@
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas and the route table; nothing
+ * in it is written by hand beside them.
+ */
+import { z } from "zod";
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from "zod-openapi";
+import { EventInputSchema, StoredEventSchema } from "../events/schema.ts";
+import { MAX_BATCH } from "../usecases/ingest.ts";
+import { EventListParamsSchema, MAX_PAGE_SIZE } from "../usecases/query.ts";
+import { PROBLEM_CONTENT_TYPE } from "./problem.ts";
+import { ROUTES, type Route } from "./routes.ts";
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().meta({ format: "uri" }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: "Problem", description: "RFC 9457 problem details" });
+
+const BatchBodySchema = z
+  .strictObject({ events: z.array(EventInputSchema).min(1).max(MAX_BATCH) })
+  .meta({ id: "EventBatch" });
+
+const BatchResultSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        index: z.number().int(),
+        id: z.string().nullable(),
+        status: z.enum(["created", "duplicate", "conflict", "rejected"]),
+        errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      }),
+    ),
+  })
+  .meta({ id: "BatchResult" });
+
+const EventPageSchema = z
+  .object({
+    events: z.array(StoredEventSchema),
+    meta: z.object({
+      has_more: z.boolean(),
+      after_cursor: z.string().nullable(),
+      before_cursor: z.string().nullable(),
+    }),
+    links: z.object({ next: z.string().nullable(), prev: z.string().nullable() }),
+  })
+  .meta({ id: "EventPage" });
+
+const problem = (description: string) => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+});
+const jsonContent = (schema: z.ZodType) => ({ "application/json": { schema } });
+
+const authProblems = {
+  "401": problem("Missing, unknown or revoked API key"),
+  "403": problem("The key lacks the route's scope"),
+};
+
+const OPERATIONS: Record<string, Omit<ZodOpenApiOperationObject, "operationId" | "summary">> = {
+  getHealth: {
+    responses: { "200": { description: "OK", content: jsonContent(z.object({ status: z.literal("ok") })) } },
+  },
+  getOpenApi: {
+    responses: {
+      "200": { description: "This document", content: jsonContent(z.record(z.string(), z.unknown())) },
+    },
+  },
+  getDocs: {
+    responses: { "200": { description: "HTML page", content: { "text/html": { schema: z.string() } } } },
+  },
+  postEvents: {
+    description: `One event, or { "events": [...] } with 1..${MAX_BATCH} events. Body at most 1 MB; an event at most 64 KB.`,
+    requestBody: { required: true, content: jsonContent(z.union([EventInputSchema, BatchBodySchema])) },
+    responses: {
+      "200": {
+        description:
+          "Batch: one result per input, same order; or single: the same id and body was already stored",
+        content: jsonContent(z.union([BatchResultSchema, z.object({ event: StoredEventSchema })])),
+      },
+      "201": { description: "Created", content: jsonContent(z.object({ event: StoredEventSchema })) },
+      "400": problem("Invalid event or malformed envelope"),
+      ...authProblems,
+      "409": problem("The id is already stored with a different body"),
+      "413": problem("Body larger than 1 MB"),
+      "415": problem("Body is not JSON"),
+    },
+  },
+  listEvents: {
+    description: `All conversations of the tenant in a time range. start_time is required; page[size] 1..${MAX_PAGE_SIZE}.`,
+    requestParams: { query: EventListParamsSchema },
+    responses: {
+      "200": { description: "A page of events", content: jsonContent(EventPageSchema) },
+      "400": problem("Invalid parameter or cursor"),
+      ...authProblems,
+    },
+  },
+  getConversationEvents: {
+    requestParams: {
+      path: z.object({ conversation_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/) }),
+      query: EventListParamsSchema,
+    },
+    responses: {
+      "200": { description: "A page of the timeline", content: jsonContent(EventPageSchema) },
+      "400": problem("Invalid parameter or cursor"),
+      ...authProblems,
+      "404": problem("The conversation has no events in the caller's tenant"),
+    },
+  },
+};
+
+let cached: ReturnType<typeof createDocument> | undefined;
+
+export function openApiDocument(): ReturnType<typeof createDocument> {
+  if (cached) return cached;
+  const paths: ZodOpenApiPathsObject = {};
+  for (const route of ROUTES as readonly Route[]) {
+    const op = OPERATIONS[route.operationId];
+    if (!op) throw new Error(`no OpenAPI operation for ${route.operationId}`);
+    const entry = (paths[route.path] ??= {});
+    entry[route.method.toLowerCase() as "get" | "post"] = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.scope
+        ? { security: [{ apiKey: [] }], tags: [route.scope] }
+        : { security: [], tags: ["service"] }),
+      ...op,
+    };
+  }
+  cached = createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Conversation Log API",
+      version: "1.0.0",
+      description:
+        "A unified, real-time log of customer-conversation events across every support channel. " +
+        "Timestamps are returned as UTC ISO-8601 with milliseconds. Errors are application/problem+json.",
+    },
+    servers: [{ url: "/" }],
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: "http",
+          scheme: "bearer",
+          description: "Authorization: Bearer <api key>; the key selects the tenant",
+        },
+      },
+    },
+    security: [{ apiKey: [] }],
+    paths,
+  });
+  return cached;
+}

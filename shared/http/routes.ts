@@ -1,0 +1,118 @@
+/**
+ * The route table: the one list of the API's routes. The CDK app wires the API Gateway REST
+ * API from it, the local gateway dispatches with it, the authorizer builds its policy from it,
+ * and the OpenAPI document is generated from it.
+ */
+import type { Scope } from "../auth/scopes.ts";
+
+/** Lambda functions of the HTTP API. Each has one entry module in `functions/`. */
+export const HTTP_FUNCTIONS = {
+  ingest: { entry: "functions/ingest.ts", description: "POST /v1/events: validate and store events" },
+  query: { entry: "functions/query.ts", description: "Read timelines and time ranges" },
+  service: { entry: "functions/service.ts", description: "Health, OpenAPI document and API reference page" },
+} as const;
+export type HttpFunctionName = keyof typeof HTTP_FUNCTIONS;
+
+export const AUTHORIZER_FUNCTION = {
+  entry: "functions/authorizer.ts",
+  description: "Resolves API keys",
+} as const;
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+export interface Route {
+  method: HttpMethod;
+  /** API Gateway resource path, with `{param}` placeholders. */
+  path: string;
+  fn: HttpFunctionName;
+  /** Scope required; `null` for public routes (no authorizer). */
+  scope: Scope | null;
+  operationId: string;
+  summary: string;
+}
+
+export const ROUTES = [
+  {
+    method: "GET",
+    path: "/v1/health",
+    fn: "service",
+    scope: null,
+    operationId: "getHealth",
+    summary: "Liveness check",
+  },
+  {
+    method: "GET",
+    path: "/v1/openapi.json",
+    fn: "service",
+    scope: null,
+    operationId: "getOpenApi",
+    summary: "This OpenAPI 3.1 document",
+  },
+  {
+    method: "GET",
+    path: "/docs",
+    fn: "service",
+    scope: null,
+    operationId: "getDocs",
+    summary: "API reference page",
+  },
+  {
+    method: "POST",
+    path: "/v1/events",
+    fn: "ingest",
+    scope: "events:write",
+    operationId: "postEvents",
+    summary: "Store one event or a batch of up to 100",
+  },
+  {
+    method: "GET",
+    path: "/v1/events",
+    fn: "query",
+    scope: "events:read",
+    operationId: "listEvents",
+    summary: "All conversations' events in a time range",
+  },
+  {
+    method: "GET",
+    path: "/v1/conversations/{conversation_id}/events",
+    fn: "query",
+    scope: "events:read",
+    operationId: "getConversationEvents",
+    summary: "One conversation's timeline",
+  },
+] as const satisfies readonly Route[];
+
+/** `GET /v1/events`-style key used to dispatch inside a function. */
+export function routeKey(method: string, path: string): string {
+  return `${method.toUpperCase()} ${path}`;
+}
+
+export function findRoute(method: string, resourcePath: string): Route | undefined {
+  return (ROUTES as readonly Route[]).find(
+    (r) => r.method === method.toUpperCase() && r.path === resourcePath,
+  );
+}
+
+/** Compiles a resource path to a matcher of concrete request paths. */
+export function compilePath(path: string): { regex: RegExp; params: string[] } {
+  const params: string[] = [];
+  const pattern = path
+    .split("/")
+    .map((segment) => {
+      const m = /^\{([A-Za-z0-9_]+)\}$/.exec(segment);
+      if (m) {
+        params.push(m[1] as string);
+        return "([^/]+)";
+      }
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    })
+    .join("/");
+  return { regex: new RegExp(`^${pattern}/?$`), params };
+}
+
+/**
+ * Authorizer result cache, keyed on the `Authorization` header. The policy covers every
+ * route the key may use, so one cached answer is right for all routes. Revoking a key takes
+ * effect within this many seconds.
+ */
+export const AUTHORIZER_CACHE_TTL_SECONDS = 300;

@@ -1,0 +1,436 @@
+/**
+ * DynamoDB adapter of the {@link EventStore} port.
+ *
+ * Writes: each event is one `TransactWriteItems` pair (id guard + event item, both
+ * `attribute_not_exists`), up to 50 events per call, so `(tenant, id)` is unique even when
+ * two posts carry different `occurred_at`, and a crash can never leave one without the other.
+ * Reads: the timeline is one strongly consistent `Query` per page; the time-range feed is a
+ * lazy k-way merge of the `byTime` shards of each month bucket.
+ */
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { StoreUnavailableError } from "../errors.ts";
+import type { StoredEvent } from "../events/schema.ts";
+import {
+  bucketDirectoryPk,
+  conversationPk,
+  EVENT_SK_PREFIX,
+  eventKey,
+  guardKey,
+  parsePosition,
+  positionOf,
+  TIME_SHARDS,
+  timeBucket,
+  timeIndexKey,
+  timeIndexPk,
+} from "./keys.ts";
+import type { EventFilters, EventStore, Page, PreparedEvent, RangeQuery, WriteOutcome } from "./ports.ts";
+import { TABLE } from "./table.ts";
+
+/** DynamoDB allows 100 actions per transaction; each event takes two. */
+const EVENTS_PER_TRANSACTION = 50;
+const MAX_WRITE_ROUNDS = 8;
+const LOWEST = "0";
+const HIGHEST = "~";
+
+type Item = Record<string, unknown>;
+
+interface EventItem extends Item {
+  pk: string;
+  sk: string;
+  tpk: string;
+  tsk: string;
+  entity: "event";
+  id: string;
+  cid: string;
+  type: string;
+  ch: string;
+  aut: string;
+  seq: string;
+  h: string;
+  doc: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class DynamoEventStore implements EventStore {
+  /** Month buckets known to be in the directory, per tenant: one directory write per bucket and container. */
+  readonly #knownBuckets = new Set<string>();
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async putEvents(tenant: string, events: PreparedEvent[]): Promise<WriteOutcome[]> {
+    await this.#registerBuckets(tenant, events);
+    const outcomes: (WriteOutcome | undefined)[] = new Array(events.length);
+    const chunks: number[][] = [];
+    for (let i = 0; i < events.length; i += EVENTS_PER_TRANSACTION) {
+      chunks.push(events.slice(i, i + EVENTS_PER_TRANSACTION).map((_, j) => i + j));
+    }
+    await Promise.all(chunks.map((indexes) => this.#writeChunk(tenant, events, indexes, outcomes)));
+    return outcomes.map((o, i) => {
+      if (!o) throw new Error(`event ${i} has no write outcome`);
+      return o;
+    });
+  }
+
+  /**
+   * Writes one transaction group, retrying the events whose fate is undecided (transaction
+   * conflicts, or rolled back because another event of the group failed its condition).
+   */
+  async #writeChunk(
+    tenant: string,
+    events: PreparedEvent[],
+    indexes: number[],
+    outcomes: (WriteOutcome | undefined)[],
+  ): Promise<void> {
+    let pending = indexes;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= MAX_WRITE_ROUNDS) {
+        throw new StoreUnavailableError(
+          "the store is too contended to accept these events now; retry shortly",
+        );
+      }
+      if (round > 0) await sleep(Math.random() * 10 * 2 ** round);
+      const actions = pending.flatMap((i) => this.#writeActions(tenant, events[i] as PreparedEvent));
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: actions }));
+        for (const i of pending) outcomes[i] = { status: "created" };
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) throw error;
+        const reasons = error.CancellationReasons;
+        const retry: number[] = [];
+        for (const [n, i] of pending.entries()) {
+          const guardReason = reasons[2 * n];
+          const eventReason = reasons[2 * n + 1];
+          const prepared = events[i] as PreparedEvent;
+          if (guardReason?.Code === "ConditionalCheckFailed" && guardReason.Item) {
+            const old = guardReason.Item as Record<string, { S?: string }>;
+            outcomes[i] = this.#existing(prepared, old.h?.S ?? "", old.cid?.S ?? "", old.pos?.S ?? "");
+          } else if (eventReason?.Code === "ConditionalCheckFailed") {
+            // The event item exists without a guard: only possible for items written before
+            // guards existed. Compare with the stored item rather than overwrite it.
+            const { event } = prepared;
+            const stored = await this.#getItem(
+              eventKey(tenant, event.conversation_id, event.occurred_at, event.id),
+            );
+            outcomes[i] = this.#existing(
+              prepared,
+              String(stored?.h ?? ""),
+              event.conversation_id,
+              positionOf(event.occurred_at, event.id),
+            );
+          } else {
+            retry.push(i);
+          }
+        }
+        pending = retry;
+      }
+    }
+  }
+
+  #existing(
+    prepared: PreparedEvent,
+    storedHash: string,
+    conversationId: string,
+    position: string,
+  ): WriteOutcome {
+    const status = storedHash === prepared.hash ? "duplicate" : "conflict";
+    return { status, storedHash, conversationId, position };
+  }
+
+  #writeActions(tenant: string, { event, hash }: PreparedEvent) {
+    const position = positionOf(event.occurred_at, event.id);
+    const item: EventItem = {
+      ...eventKey(tenant, event.conversation_id, event.occurred_at, event.id),
+      ...timeIndexKey(tenant, event.occurred_at, event.id),
+      entity: "event",
+      id: event.id,
+      cid: event.conversation_id,
+      type: event.type,
+      ch: event.channel.type,
+      aut: event.author.type,
+      seq: event.sequence,
+      h: hash,
+      doc: JSON.stringify(event),
+    };
+    return [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...guardKey(tenant, event.id),
+            entity: "guard",
+            h: hash,
+            cid: event.conversation_id,
+            pos: position,
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
+        },
+      },
+      { Put: { TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
+    ];
+  }
+
+  /** Records the month buckets the events fall into, so range queries visit only buckets with data. */
+  async #registerBuckets(tenant: string, events: PreparedEvent[]): Promise<void> {
+    const fresh = new Set<string>();
+    for (const { event } of events) {
+      const bucket = timeBucket(event.occurred_at);
+      if (!this.#knownBuckets.has(`${tenant}|${bucket}`)) fresh.add(bucket);
+    }
+    await Promise.all(
+      [...fresh].map(async (bucket) => {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk: bucketDirectoryPk(tenant), sk: bucket, entity: "bucket" },
+          }),
+        );
+        this.#knownBuckets.add(`${tenant}|${bucket}`);
+      }),
+    );
+  }
+
+  async #getItem(key: { pk: string; sk: string }): Promise<Item | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    return out.Item;
+  }
+
+  async getEventAt(
+    tenant: string,
+    conversationId: string,
+    position: string,
+  ): Promise<StoredEvent | undefined> {
+    const { occurredAt, id } = parsePosition(position);
+    const item = await this.#getItem(eventKey(tenant, conversationId, occurredAt, id));
+    return item ? toEvent(item) : undefined;
+  }
+
+  async conversationExists(tenant: string, conversationId: string): Promise<boolean> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :e)",
+        ExpressionAttributeValues: { ":pk": conversationPk(tenant, conversationId), ":e": EVENT_SK_PREFIX },
+        ProjectionExpression: "pk",
+        Limit: 1,
+      }),
+    );
+    return (out.Items?.length ?? 0) > 0;
+  }
+
+  async queryTimeline(tenant: string, conversationId: string, query: RangeQuery): Promise<Page> {
+    const stream = new QueryStream(
+      this.db,
+      {
+        TableName: this.tableName,
+        ConsistentRead: true,
+        ...rangeCondition("pk", "sk", conversationPk(tenant, conversationId), EVENT_SK_PREFIX, query),
+      },
+      query,
+    );
+    return collect([stream], query);
+  }
+
+  async queryByTime(tenant: string, query: RangeQuery): Promise<Page> {
+    const buckets = await this.#bucketsInRange(tenant, query);
+    const items: StoredEvent[] = [];
+    for (const bucket of buckets) {
+      const streams = Array.from(
+        { length: TIME_SHARDS },
+        (_, shard) =>
+          new QueryStream(
+            this.db,
+            {
+              TableName: this.tableName,
+              IndexName: TABLE.indexes.byTime.name,
+              ...rangeCondition("tpk", "tsk", timeIndexPk(tenant, bucket, shard), "", query),
+            },
+            query,
+          ),
+      );
+      const page = await collect(streams, { ...query, limit: query.limit - items.length });
+      items.push(...page.items);
+      if (page.hasMore) return { items, hasMore: true };
+    }
+    return { items, hasMore: false };
+  }
+
+  /** Buckets that hold data and overlap the query, in the direction of travel. */
+  async #bucketsInRange(tenant: string, query: RangeQuery): Promise<string[]> {
+    const { lo, hi } = bounds(query);
+    const buckets: string[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+          ExpressionAttributeValues: {
+            ":pk": bucketDirectoryPk(tenant),
+            ":lo": lo === LOWEST ? LOWEST : timeBucket(lo),
+            ":hi": hi === HIGHEST ? HIGHEST : timeBucket(hi),
+          },
+          ScanIndexForward: query.direction === "asc",
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) buckets.push(String(item.sk));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return buckets;
+  }
+}
+
+/** Inclusive key bounds for a query: the cursor item itself is skipped while reading. */
+function bounds(query: RangeQuery): { lo: string; hi: string } {
+  let lo = query.from ?? LOWEST;
+  let hi = query.to ?? HIGHEST;
+  if (query.after) {
+    if (query.direction === "asc" && query.after > lo) lo = query.after;
+    if (query.direction === "desc" && query.after < hi) hi = query.after;
+  }
+  return { lo, hi };
+}
+
+function rangeCondition(
+  pkName: string,
+  skName: string,
+  pk: string,
+  prefix: string,
+  query: RangeQuery,
+): Pick<
+  QueryCommandInput,
+  | "KeyConditionExpression"
+  | "ExpressionAttributeValues"
+  | "ExpressionAttributeNames"
+  | "ScanIndexForward"
+  | "FilterExpression"
+> {
+  const { lo, hi } = bounds(query);
+  const values: Record<string, unknown> = { ":pk": pk, ":lo": `${prefix}${lo}`, ":hi": `${prefix}${hi}` };
+  const names: Record<string, string> = { "#pk": pkName, "#sk": skName };
+  const filter = filterExpression(query.filters, names, values);
+  return {
+    KeyConditionExpression: "#pk = :pk AND #sk BETWEEN :lo AND :hi",
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ScanIndexForward: query.direction === "asc",
+    ...(filter ? { FilterExpression: filter } : {}),
+  };
+}
+
+const FILTER_ATTRIBUTES: Record<keyof EventFilters, string> = {
+  type: "type",
+  channel: "ch",
+  author_type: "aut",
+};
+
+function filterExpression(
+  filters: EventFilters,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+): string | undefined {
+  const clauses: string[] = [];
+  for (const [field, attribute] of Object.entries(FILTER_ATTRIBUTES) as [keyof EventFilters, string][]) {
+    const wanted = filters[field];
+    if (!wanted || wanted.length === 0) continue;
+    names[`#f_${field}`] = attribute;
+    const placeholders = wanted.map((value, i) => {
+      values[`:f_${field}_${i}`] = value;
+      return `:f_${field}_${i}`;
+    });
+    clauses.push(`#f_${field} IN (${placeholders.join(", ")})`);
+  }
+  return clauses.length > 0 ? clauses.join(" AND ") : undefined;
+}
+
+function toEvent(item: Item): StoredEvent {
+  return JSON.parse(String(item.doc)) as StoredEvent;
+}
+
+/** Event items carry their position in `tsk` (the `byTime` sort key). */
+function positionOfItem(item: Item): string {
+  return String(item.tsk);
+}
+
+/**
+ * Lazily pages through one Query, skipping the cursor item itself. Without filters, the
+ * first request asks for exactly what the page needs, so a timeline page is one Query.
+ */
+class QueryStream {
+  readonly #buffer: Item[] = [];
+  #next: Item | undefined;
+  #done = false;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly input: QueryCommandInput,
+    private readonly query: RangeQuery,
+  ) {}
+
+  /** The next item, fetching up to `want` more (plus the cursor item) when the buffer is empty. */
+  async peek(want: number): Promise<Item | undefined> {
+    while (this.#buffer.length === 0 && !this.#done) {
+      const out = await this.db.send(
+        new QueryCommand({
+          ...this.input,
+          // +1 for the cursor item, which the inclusive key bounds return.
+          Limit: want + 1,
+          ExclusiveStartKey: this.#next,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        if (positionOfItem(item) !== this.query.after) this.#buffer.push(item);
+      }
+      this.#next = out.LastEvaluatedKey;
+      this.#done = !this.#next;
+    }
+    return this.#buffer[0];
+  }
+
+  shift(): void {
+    this.#buffer.shift();
+  }
+}
+
+/** Merges ordered streams into one page of `limit` items, plus whether more exist. */
+async function collect(streams: QueryStream[], query: RangeQuery): Promise<Page> {
+  const items: StoredEvent[] = [];
+  const asc = query.direction === "asc";
+  for (;;) {
+    // +1: one item beyond the page tells whether more exist.
+    const want = query.limit - items.length + 1;
+    const heads = await Promise.all(streams.map((s) => s.peek(Math.ceil(want / streams.length))));
+    let best = -1;
+    let bestPos = "";
+    for (const [i, head] of heads.entries()) {
+      if (!head) continue;
+      const pos = positionOfItem(head);
+      if (best < 0 || (asc ? pos < bestPos : pos > bestPos)) {
+        best = i;
+        bestPos = pos;
+      }
+    }
+    if (best < 0) return { items, hasMore: false };
+    if (items.length === query.limit) return { items, hasMore: true };
+    const head = heads[best] as Item;
+    (streams[best] as QueryStream).shift();
+    items.push(toEvent(head));
+  }
+}

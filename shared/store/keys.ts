@@ -1,0 +1,121 @@
+/**
+ * Every key of the table is built and parsed here, and nowhere else.
+ *
+ * | item | pk | sk |
+ * |---|---|---|
+ * | event | `T#{tenant}#C#{conversation}` | `E#{occurred_at}#{id}` |
+ * | event id guard | `T#{tenant}#I#{id}` | `I` |
+ * | time bucket directory | `T#{tenant}#TB` | `{yyyy-mm}` |
+ * | API key (lookup) | `K#{sha256(key)}` | `K` |
+ * | API key (tenant listing) | `T#{tenant}#KEYS` | `{key id}` |
+ *
+ * Index `byTime`: `tpk = T#{tenant}#M#{yyyy-mm}#{shard}`, `tsk = {occurred_at}#{id}`.
+ * Every tenant-data partition key starts with `T#{tenant}#`, so IAM `dynamodb:LeadingKeys`
+ * can confine a role to one tenant.
+ */
+import { createHash } from "node:crypto";
+
+/** Tenant ids are slugs: they end up inside keys delimited by `#`. */
+export const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Shards per time bucket of the `byTime` index (see docs/data-model.md for the arithmetic). */
+export const TIME_SHARDS = 4;
+/** Length of a normalized timestamp (`2025-05-23T10:15:30.123Z`). */
+const TS_LEN = 24;
+
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+function assertTenant(tenant: string): void {
+  if (!TENANT_PATTERN.test(tenant)) throw new Error(`invalid tenant id ${JSON.stringify(tenant)}`);
+}
+
+export function tenantPrefix(tenant: string): string {
+  assertTenant(tenant);
+  return `T#${tenant}#`;
+}
+
+export function conversationPk(tenant: string, conversationId: string): string {
+  return `${tenantPrefix(tenant)}C#${conversationId}`;
+}
+
+/** Sort-key prefix shared by all event items of a conversation. */
+export const EVENT_SK_PREFIX = "E#";
+
+export function eventKey(tenant: string, conversationId: string, occurredAt: string, id: string): Key {
+  return { pk: conversationPk(tenant, conversationId), sk: eventSk(occurredAt, id) };
+}
+
+export function eventSk(occurredAt: string, id: string): string {
+  return `${EVENT_SK_PREFIX}${positionOf(occurredAt, id)}`;
+}
+
+/** The total order of the log: `{occurred_at}#{id}` sorts by time, then id. */
+export function positionOf(occurredAt: string, id: string): string {
+  if (occurredAt.length !== TS_LEN) throw new Error(`not a normalized timestamp: ${occurredAt}`);
+  return `${occurredAt}#${id}`;
+}
+
+export function parsePosition(position: string): { occurredAt: string; id: string } {
+  if (position.length <= TS_LEN + 1 || position[TS_LEN] !== "#")
+    throw new Error(`not a position: ${position}`);
+  return { occurredAt: position.slice(0, TS_LEN), id: position.slice(TS_LEN + 1) };
+}
+
+export function parseEventSk(sk: string): { occurredAt: string; id: string } {
+  if (!sk.startsWith(EVENT_SK_PREFIX)) throw new Error(`not an event sort key: ${sk}`);
+  return parsePosition(sk.slice(EVENT_SK_PREFIX.length));
+}
+
+export function guardKey(tenant: string, id: string): Key {
+  return { pk: `${tenantPrefix(tenant)}I#${id}`, sk: "I" };
+}
+
+/** UTC month of a normalized timestamp: the `byTime` bucket. */
+export function timeBucket(occurredAt: string): string {
+  return occurredAt.slice(0, 7);
+}
+
+/** Deterministic shard of an event id, so a retried write lands on the same index partition. */
+export function timeShard(id: string): number {
+  return createHash("sha256").update(id).digest().readUInt32BE(0) % TIME_SHARDS;
+}
+
+export function timeIndexPk(tenant: string, bucket: string, shard: number): string {
+  return `${tenantPrefix(tenant)}M#${bucket}#${shard}`;
+}
+
+export function timeIndexKey(tenant: string, occurredAt: string, id: string): { tpk: string; tsk: string } {
+  return { tpk: timeIndexPk(tenant, timeBucket(occurredAt), timeShard(id)), tsk: positionOf(occurredAt, id) };
+}
+
+export function bucketDirectoryPk(tenant: string): string {
+  return `${tenantPrefix(tenant)}TB`;
+}
+
+/** Every month bucket from the one holding `fromIso` to the one holding `toIso`, inclusive. */
+export function bucketsBetween(fromIso: string, toIso: string): string[] {
+  const out: string[] = [];
+  let year = Number(fromIso.slice(0, 4));
+  let month = Number(fromIso.slice(5, 7));
+  const last = timeBucket(toIso);
+  for (;;) {
+    const bucket = `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}`;
+    if (bucket > last) return out;
+    out.push(bucket);
+    month += 1;
+    if (month > 12) {
+      month = 1;
+      year += 1;
+    }
+  }
+}
+
+export function apiKeyLookupKey(keyHash: string): Key {
+  return { pk: `K#${keyHash}`, sk: "K" };
+}
+
+export function tenantApiKeyKey(tenant: string, keyId: string): Key {
+  return { pk: `${tenantPrefix(tenant)}KEYS`, sk: keyId };
+}

@@ -1,0 +1,54 @@
+/**
+ * Ports of the storage layer. Use cases depend on these interfaces only; the DynamoDB
+ * adapter (`event-store.ts`) implements them.
+ */
+import type { AuthorType, ChannelType, EventType, StoredEvent } from "../events/schema.ts";
+
+export interface PreparedEvent {
+  event: StoredEvent;
+  /** Hash of the event's client-controlled content: equal hashes mean "same body". */
+  hash: string;
+}
+
+export type WriteOutcome =
+  | { status: "created" }
+  | { status: "duplicate"; storedHash: string; conversationId: string; position: string }
+  | { status: "conflict"; storedHash: string; conversationId: string; position: string };
+
+export interface EventFilters {
+  type?: EventType[];
+  channel?: ChannelType[];
+  author_type?: AuthorType[];
+}
+
+export interface RangeQuery {
+  /** Direction of travel. */
+  direction: "asc" | "desc";
+  /** Exclusive position to continue from, in the direction of travel. */
+  after?: string;
+  /** Inclusive lower bound on `occurred_at`. */
+  from?: string;
+  /** Exclusive upper bound on `occurred_at`. */
+  to?: string;
+  limit: number;
+  filters: EventFilters;
+}
+
+export interface Page {
+  items: StoredEvent[];
+  /** Whether more matching events lie beyond this page in the direction of travel. */
+  hasMore: boolean;
+}
+
+export interface EventStore {
+  /** Writes events atomically per event, at most once per `(tenant, id)`. Same order as the input. */
+  putEvents(tenant: string, events: PreparedEvent[]): Promise<WriteOutcome[]>;
+  /** Strongly consistent read of one stored event. */
+  getEventAt(tenant: string, conversationId: string, position: string): Promise<StoredEvent | undefined>;
+  /** One conversation's timeline. */
+  queryTimeline(tenant: string, conversationId: string, query: RangeQuery): Promise<Page>;
+  /** Whether the conversation has at least one event. */
+  conversationExists(tenant: string, conversationId: string): Promise<boolean>;
+  /** Every conversation of the tenant, by time. */
+  queryByTime(tenant: string, query: RangeQuery): Promise<Page>;
+}
