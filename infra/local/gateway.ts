@@ -177,7 +177,7 @@ export function createGateway(options: GatewayOptions): Server {
       const k = req.rawHeaders[i] as string;
       const v = req.rawHeaders[i + 1] as string;
       headers[k] = v;
-      (multiValueHeaders[k] ??= []).push(v);
+      multiValueHeaders[k] = [...(multiValueHeaders[k] ?? []), v];
     }
     headers["X-Forwarded-Proto"] = "http";
     multiValueHeaders["X-Forwarded-Proto"] = ["http"];
@@ -185,7 +185,7 @@ export function createGateway(options: GatewayOptions): Server {
     const multiQuery: Record<string, string[]> = {};
     for (const [k, v] of url.searchParams) {
       query[k] = v;
-      (multiQuery[k] ??= []).push(v);
+      multiQuery[k] = [...(multiQuery[k] ?? []), v];
     }
     const hasQuery = url.searchParams.size > 0;
     const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${stage}/${method}${url.pathname}`;

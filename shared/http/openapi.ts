@@ -121,7 +121,8 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
   for (const route of ROUTES as readonly Route[]) {
     const op = OPERATIONS[route.operationId];
     if (!op) throw new Error(`no OpenAPI operation for ${route.operationId}`);
-    const entry = (paths[route.path] ??= {});
+    const entry = paths[route.path] ?? {};
+    paths[route.path] = entry;
     entry[route.method.toLowerCase() as "get" | "post"] = {
       operationId: route.operationId,
       summary: route.summary,
