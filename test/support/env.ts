@@ -1,0 +1,15 @@
+/**
+ * Per-worker environment: what a deployed function would find in its configuration,
+ * pointed at the run's DynamoDB Local. Runs before any test module is imported.
+ */
+import { inject } from "vitest";
+
+process.env.AWS_ENDPOINT_URL_DYNAMODB = inject("dynamodbEndpoint");
+process.env.AWS_REGION = "local";
+process.env.AWS_ACCESS_KEY_ID = "local";
+process.env.AWS_SECRET_ACCESS_KEY = "local";
+process.env.TABLE_NAME = inject("tableName");
+process.env.CURSOR_SECRET = "test-cursor-secret-0123456789abcdef0123456789";
+process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+// The SDK's Node 22 notice is expected on this Node 20 machine (see README); keep test output readable.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
