@@ -4,6 +4,8 @@
  */
 import { validate } from "@readme/openapi-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKeyStore } from "#shared/auth/api-keys.ts";
+import { createDocumentClient } from "#shared/store/client.ts";
 import { aMessage, anEvent, uniqueId } from "../support/factories.ts";
 import { type Api, startApi } from "../support/http.ts";
 
@@ -133,6 +135,19 @@ describe("authentication, scopes and tenancy", () => {
     );
     expectProblem(await api.call("POST", "/v1/events", { key: api.keys.aReadOnly, body: aMessage() }), 403);
     expectProblem(await api.call("GET", "/v1/events?start_time=0", { key: api.keys.aWriteOnly }), 403);
+  });
+
+  it("stops accepting a key once it is revoked, and stores only its hash", async () => {
+    const keys = new ApiKeyStore(createDocumentClient(), api.stack.tableName);
+    const { key, record } = await keys.create({ tenant: api.tenantA, scopes: ["events:read"] });
+    expect((await api.call("GET", "/v1/events?start_time=0", { key })).status).toBe(200);
+    expect(await keys.list(api.tenantA)).toContainEqual(
+      expect.objectContaining({ key_id: record.key_id, revoked: false }),
+    );
+    expect(JSON.stringify(await keys.list(api.tenantA))).not.toContain(key);
+    expect(await keys.revoke(api.tenantA, record.key_id)).toBe(true);
+    expect(await keys.revoke(api.tenantB, record.key_id)).toBe(false);
+    expectProblem(await api.call("GET", "/v1/events?start_time=0", { key }), 401);
   });
 
   it("serves public routes without a key", async () => {
