@@ -9,8 +9,8 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { ApiKeyStore } from "#shared/auth/api-keys.ts";
 import { loadTableName } from "#shared/config.ts";
-import { logger } from "#shared/http/handler.ts";
 import { ROUTES, type Route } from "#shared/http/routes.ts";
+import { logger } from "#shared/logger.ts";
 import { createDocumentClient } from "#shared/store/client.ts";
 
 const keys = new ApiKeyStore(createDocumentClient(), loadTableName());

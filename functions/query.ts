@@ -11,7 +11,7 @@ import { createDocumentClient } from "#shared/store/client.ts";
 import { DynamoEventStore } from "#shared/store/event-store.ts";
 import { type EventPage, getTimeline, listEvents } from "#shared/usecases/query.ts";
 
-const config = loadConfig();
+const config = await loadConfig();
 const deps = {
   store: new DynamoEventStore(createDocumentClient(), config.tableName),
   cursors: new CursorCodec(config.cursorSecret),

@@ -2,11 +2,15 @@
  * Function configuration, read from the environment and validated once per container:
  * a function with a missing or malformed setting fails at cold start, not on a request.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const EnvSchema = z.object({
   TABLE_NAME: z.string().min(3, "TABLE_NAME must name the DynamoDB table"),
-  CURSOR_SECRET: z.string().min(32, "CURSOR_SECRET must be at least 32 characters"),
+  CURSOR_SECRET: z.string().min(32, "CURSOR_SECRET must be at least 32 characters").optional(),
+  CURSOR_SECRET_ARN: z
+    .string()
+    .startsWith("arn:", "CURSOR_SECRET_ARN must be a Secrets Manager ARN")
+    .optional(),
 });
 
 export interface Config {
@@ -14,18 +18,46 @@ export interface Config {
   cursorSecret: string;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+function parseEnv(env: NodeJS.ProcessEnv) {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`invalid function configuration: ${problems}`);
   }
-  return { tableName: parsed.data.TABLE_NAME, cursorSecret: parsed.data.CURSOR_SECRET };
+  return parsed.data;
 }
 
-/** Only the table is needed by functions that do not page (authorizer, ingest). */
+/**
+ * Loads the query function's configuration. In AWS the cursor-signing secret lives in
+ * Secrets Manager (`CURSOR_SECRET_ARN`, fetched once per container with Powertools
+ * Parameters); locally it comes straight from `CURSOR_SECRET`.
+ */
+export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const data = parseEnv(env);
+  let cursorSecret = data.CURSOR_SECRET;
+  if (!cursorSecret && data.CURSOR_SECRET_ARN) {
+    const { getSecret } = await import("@aws-lambda-powertools/parameters/secrets");
+    const value = await getSecret(data.CURSOR_SECRET_ARN, { maxAge: 3600 });
+    if (typeof value !== "string" || value.length < 32) {
+      throw new Error(
+        "invalid function configuration: the cursor secret must be a string of at least 32 characters",
+      );
+    }
+    cursorSecret = value;
+  }
+  if (!cursorSecret)
+    throw new Error("invalid function configuration: set CURSOR_SECRET or CURSOR_SECRET_ARN");
+  return { tableName: data.TABLE_NAME, cursorSecret };
+}
+
+/** Only the table is needed by functions that do not sign cursors (authorizer, ingest). */
 export function loadTableName(env: NodeJS.ProcessEnv = process.env): string {
-  const parsed = EnvSchema.pick({ TABLE_NAME: true }).safeParse(env);
-  if (!parsed.success) throw new Error(`invalid function configuration: ${parsed.error.issues[0]?.message}`);
-  return parsed.data.TABLE_NAME;
+  return parseEnv(env).TABLE_NAME;
+}
+
+/** The event bus of the publish function. */
+export function loadBusName(env: NodeJS.ProcessEnv = process.env): string {
+  const name = env.EVENT_BUS_NAME;
+  if (!name) throw new Error("invalid function configuration: EVENT_BUS_NAME must name the EventBridge bus");
+  return name;
 }

@@ -65,8 +65,10 @@ export class CursorCodec {
     const dot = cursor.indexOf(".");
     if (dot <= 0 || cursor.length > 2048) throw invalid();
     const body = cursor.slice(0, dot);
-    const given = Buffer.from(cursor.slice(dot + 1), "base64url");
-    const expected = this.#mac(tenant, fingerprint, body);
+    // Compare the signature text, not its decoding: base64url decoding ignores stray and
+    // unused trailing characters, so several strings would otherwise pass as one cursor.
+    const given = Buffer.from(cursor.slice(dot + 1), "utf8");
+    const expected = Buffer.from(this.#mac(tenant, fingerprint, body).toString("base64url"), "utf8");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
     let payload: unknown;
     try {

@@ -9,7 +9,7 @@ import {
   ResourceInUseException,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { type ApiKeyStore, generateKey } from "#shared/auth/api-keys.ts";
 import { SCOPES } from "#shared/auth/scopes.ts";
 import { createTableInput } from "#shared/store/table.ts";

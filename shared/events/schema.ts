@@ -6,7 +6,7 @@
  * (timestamps in any accepted format, log-owned fields forbidden) and
  * {@link StoredEventSchema} describes what the log returns.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { normalizeTimestamp } from "../time.ts";
 
 export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -6,16 +6,14 @@
  * - the dispatch enforces the route's scope again, from the authorizer context (defence in
  *   depth: the authorizer's policy already denies routes outside the key's scopes).
  */
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
+import { logger } from "../logger.ts";
 import { problemFor, problemResponse } from "./problem.ts";
 import { type Caller, callerOf } from "./request.ts";
 import { findRoute, type HttpFunctionName, ROUTES, type Route, routeKey } from "./routes.ts";
-
-export const logger = new Logger({ serviceName: "conversation-log" });
 
 export type HttpResult = APIGatewayProxyResult;
 export type RouteHandler = (event: APIGatewayProxyEvent, caller: Caller) => Promise<HttpResult>;

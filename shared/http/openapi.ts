@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document, generated from the zod schemas and the route table; nothing
  * in it is written by hand beside them.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from "zod-openapi";
 import { EventInputSchema, StoredEventSchema } from "../events/schema.ts";
 import { MAX_BATCH } from "../usecases/ingest.ts";

@@ -36,6 +36,13 @@ export function tenantPrefix(tenant: string): string {
   return `T#${tenant}#`;
 }
 
+/** The tenant of a tenant-data partition key (`T#{tenant}#…`). */
+export function tenantOfPk(pk: string): string {
+  const end = pk.indexOf("#", 2);
+  if (!pk.startsWith("T#") || end < 0) throw new Error(`not a tenant key: ${pk}`);
+  return pk.slice(2, end);
+}
+
 export function conversationPk(tenant: string, conversationId: string): string {
   return `${tenantPrefix(tenant)}C#${conversationId}`;
 }

@@ -2,7 +2,7 @@
  * Read use cases: a conversation's timeline and the tenant-wide time range, with signed,
  * query-bound cursors that never skip or repeat an event.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { type CursorCodec, queryFingerprint } from "../cursor.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import {

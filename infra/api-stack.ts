@@ -1,0 +1,386 @@
+/**
+ * Stateless resources: the functions, the REST API (built from the shared route table),
+ * WAF, the outbox publisher on the table stream, alarms and outputs.
+ */
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  IdentitySource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RequestAuthorizer,
+  ResponseType,
+  RestApi,
+} from "aws-cdk-lib/aws-apigateway";
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { Operation, type Table } from "aws-cdk-lib/aws-dynamodb";
+import type { EventBus } from "aws-cdk-lib/aws-events";
+import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Alias } from "aws-cdk-lib/aws-kms";
+import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import { LogGroup } from "aws-cdk-lib/aws-logs";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
+import type { Construct } from "constructs";
+import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from "#shared/http/problem.ts";
+import {
+  AUTHORIZER_CACHE_TTL_SECONDS,
+  AUTHORIZER_FUNCTION,
+  HTTP_FUNCTIONS,
+  type HttpFunctionName,
+  ROUTES,
+  type Route,
+} from "#shared/http/routes.ts";
+import { TABLE } from "#shared/store/table.ts";
+import type { StageConfig } from "./config.ts";
+import { LogFunction } from "./constructs/log-function.ts";
+
+export interface ApiStackProps extends StackProps {
+  config: StageConfig;
+  table: Table;
+  bus: EventBus;
+  cursorSecret: ISecret;
+}
+
+/**
+ * Gateway-level answers, as problem+json like the handlers' own errors. `status` is the
+ * status API Gateway sends for that response type; `override` replaces it.
+ */
+const GATEWAY_PROBLEMS: {
+  type: ResponseType;
+  status: number | null;
+  override?: true;
+  slug: string;
+  title: string;
+}[] = [
+  { type: ResponseType.UNAUTHORIZED, status: 401, slug: "unauthorized", title: "Unauthorized" },
+  { type: ResponseType.ACCESS_DENIED, status: 403, slug: "forbidden", title: "Forbidden" },
+  { type: ResponseType.THROTTLED, status: 429, slug: "throttled", title: "Too many requests" },
+  { type: ResponseType.QUOTA_EXCEEDED, status: 429, slug: "throttled", title: "Quota exceeded" },
+  { type: ResponseType.BAD_REQUEST_BODY, status: 400, slug: "validation", title: "Invalid request" },
+  { type: ResponseType.BAD_REQUEST_PARAMETERS, status: 400, slug: "validation", title: "Invalid request" },
+  {
+    type: ResponseType.REQUEST_TOO_LARGE,
+    status: 413,
+    slug: "payload-too-large",
+    title: "Payload too large",
+  },
+  {
+    type: ResponseType.UNSUPPORTED_MEDIA_TYPE,
+    status: 415,
+    slug: "unsupported-media-type",
+    title: "Unsupported media type",
+  },
+  // API Gateway answers unknown routes with 403 "Missing Authentication Token"; say what it is.
+  {
+    type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    status: 404,
+    override: true,
+    slug: "not-found",
+    title: "Not found",
+  },
+  { type: ResponseType.RESOURCE_NOT_FOUND, status: 404, slug: "not-found", title: "Not found" },
+  { type: ResponseType.WAF_FILTERED, status: 403, slug: "forbidden", title: "Forbidden" },
+  { type: ResponseType.AUTHORIZER_FAILURE, status: 500, slug: "internal", title: "Internal error" },
+  { type: ResponseType.INTEGRATION_TIMEOUT, status: 504, slug: "timeout", title: "Gateway timeout" },
+  // Catch-alls cover several statuses; the status line carries the number.
+  { type: ResponseType.DEFAULT_4XX, status: null, slug: "client-error", title: "Bad request" },
+  { type: ResponseType.DEFAULT_5XX, status: null, slug: "internal", title: "Internal error" },
+];
+
+/** The problem+json body template of a gateway response. */
+export function gatewayProblemTemplate(p: { status: number | null; slug: string; title: string }): string {
+  const status = p.status === null ? "" : `"status":${p.status},`;
+  return `{"type":"${PROBLEM_BASE}${p.slug}","title":"${p.title}",${status}"detail":$context.error.messageString}`;
+}
+
+export class ApiStack extends Stack {
+  readonly api: RestApi;
+  readonly functions: Record<HttpFunctionName | "authorizer" | "publish", LogFunction>;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config, table, bus } = props;
+    const tableEnv = { TABLE_NAME: table.tableName };
+
+    const make = (
+      name: string,
+      def: { entry: string; description: string },
+      environment: Record<string, string>,
+    ) => new LogFunction(this, name, { entry: def.entry, description: def.description, config, environment });
+    this.functions = {
+      ingest: make("Ingest", HTTP_FUNCTIONS.ingest, tableEnv),
+      query: make("Query", HTTP_FUNCTIONS.query, {
+        ...tableEnv,
+        CURSOR_SECRET_ARN: props.cursorSecret.secretArn,
+      }),
+      service: make("Service", HTTP_FUNCTIONS.service, {}),
+      authorizer: make("Authorizer", AUTHORIZER_FUNCTION, tableEnv),
+      publish: make(
+        "Publish",
+        { entry: "functions/publish.ts", description: "Outbox: table stream to EventBridge" },
+        { EVENT_BUS_NAME: bus.eventBusName },
+      ),
+    };
+
+    // Least privilege: exactly the actions each function performs, on tenant keys only.
+    const tenantKeys = { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["T#*"] } };
+    this.functions.ingest.fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["dynamodb:PutItem", "dynamodb:GetItem"],
+        resources: [table.tableArn],
+        conditions: tenantKeys,
+      }),
+    );
+    this.functions.query.fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["dynamodb:Query"],
+        resources: [
+          table.tableArn,
+          ...Object.values(TABLE.indexes).map((i) => `${table.tableArn}/index/${i.name}`),
+        ],
+        conditions: tenantKeys,
+      }),
+    );
+    props.cursorSecret.grantRead(this.functions.query.fn);
+    this.functions.authorizer.fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["dynamodb:GetItem"],
+        resources: [table.tableArn],
+        // The authorizer reads API-key lookup items only.
+        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["K#*"] } },
+      }),
+    );
+    bus.grantPutEventsTo(this.functions.publish.fn);
+
+    // --- REST API from the route table ---
+    const accessLogs = new LogGroup(this, "AccessLogs", {
+      retention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
+    this.api = new RestApi(this, "Api", {
+      restApiName: `conversation-log-${config.stage}`,
+      description: "Conversation Log HTTP API",
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: config.stage,
+        throttlingRateLimit: config.throttle.rateLimit,
+        throttlingBurstLimit: config.throttle.burstLimit,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+    const authorizer = new RequestAuthorizer(this, "KeyAuthorizer", {
+      handler: this.functions.authorizer.fn,
+      identitySources: [IdentitySource.header("Authorization")],
+      resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_TTL_SECONDS),
+    });
+    const integrations = Object.fromEntries(
+      (Object.keys(HTTP_FUNCTIONS) as HttpFunctionName[]).map((name) => [
+        name,
+        new LambdaIntegration(this.functions[name].fn, { allowTestInvoke: false }),
+      ]),
+    ) as Record<HttpFunctionName, LambdaIntegration>;
+    for (const route of ROUTES as readonly Route[]) {
+      this.api.root
+        .resourceForPath(route.path)
+        .addMethod(
+          route.method,
+          integrations[route.fn],
+          route.scope === null
+            ? { authorizationType: AuthorizationType.NONE, operationName: route.operationId }
+            : { authorizationType: AuthorizationType.CUSTOM, authorizer, operationName: route.operationId },
+        );
+    }
+    for (const p of GATEWAY_PROBLEMS) {
+      this.api.addGatewayResponse(`Problem${p.type.responseType}`, {
+        type: p.type,
+        ...(p.override ? { statusCode: String(p.status) } : {}),
+        responseHeaders: { "Content-Type": `'${PROBLEM_CONTENT_TYPE}'` },
+        templates: { "application/json": gatewayProblemTemplate(p) },
+      });
+    }
+    // A usage plan per stage: the hook for per-tenant quotas and throttles later.
+    this.api.addUsagePlan("UsagePlan", {
+      name: `conversation-log-${config.stage}`,
+      throttle: config.throttle,
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+
+    // --- WAF ---
+    const visibility = (metricName: string) => ({
+      cloudWatchMetricsEnabled: true,
+      sampledRequestsEnabled: true,
+      metricName,
+    });
+    const managed = (name: string, priority: number, countOnly: string[] = []): CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: "AWS",
+          name,
+          ...(countOnly.length > 0
+            ? { ruleActionOverrides: countOnly.map((r) => ({ name: r, actionToUse: { count: {} } })) }
+            : {}),
+        },
+      },
+      visibilityConfig: visibility(name),
+    });
+    const acl = new CfnWebACL(this, "WebAcl", {
+      name: `conversation-log-${config.stage}`,
+      scope: "REGIONAL",
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility("conversation-log"),
+      rules: [
+        // Batches are up to 1 MB, and conversation text legitimately contains markup that
+        // customers paste: those two body rules count instead of block.
+        managed("AWSManagedRulesCommonRuleSet", 0, ["SizeRestrictions_BODY", "CrossSiteScripting_BODY"]),
+        managed("AWSManagedRulesKnownBadInputsRuleSet", 1),
+        {
+          name: "RatePerIp",
+          priority: 2,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: config.wafRateLimitPer5Min, aggregateKeyType: "IP" } },
+          visibilityConfig: visibility("RatePerIp"),
+        },
+      ],
+    });
+    new CfnWebACLAssociation(this, "WebAclAssociation", {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: acl.attrArn,
+    });
+
+    // --- Outbox: table stream → publish function → bus ---
+    const dlq = new Queue(this, "PublishDlq", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.functions.publish.fn.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 20,
+        maxRecordAge: Duration.hours(24),
+        onFailure: new SqsDlq(dlq),
+        // Only inserted event items invoke the publisher; guards, keys and state never do.
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual("INSERT"),
+            dynamodb: { NewImage: { entity: { S: FilterRule.isEqual("event") } } },
+          }),
+        ],
+      }),
+    );
+
+    // --- Alarms ---
+    const topic = new Topic(this, "Alarms", {
+      topicName: `conversation-log-${config.stage}-alarms`,
+      masterKey: Alias.fromAliasName(this, "SnsKey", "alias/aws/sns"),
+      enforceSSL: true,
+    });
+    const alarm = (name: string, metric: IMetric, description: string) => {
+      const a = new Alarm(this, name, {
+        alarmName: `conversation-log-${config.stage}-${name}`,
+        alarmDescription: description,
+        metric,
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(new SnsAction(topic));
+      return a;
+    };
+    alarm(
+      "PublishDlqDepth",
+      dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      "Stream records could not be published to the bus and went to the DLQ",
+    );
+    for (const [name, f] of Object.entries(this.functions)) {
+      alarm(`${name}-errors`, f.fn.metricErrors({ period: Duration.minutes(1) }), `${name} function errors`);
+      alarm(
+        `${name}-throttles`,
+        f.fn.metricThrottles({ period: Duration.minutes(1) }),
+        `${name} function throttles`,
+      );
+    }
+    alarm("Api5xx", this.api.metricServerError({ period: Duration.minutes(1) }), "API answered 5xx");
+    alarm(
+      "TableThrottles",
+      table.metricThrottledRequestsForOperations({
+        operations: [Operation.PUT_ITEM, Operation.GET_ITEM, Operation.QUERY, Operation.TRANSACT_WRITE_ITEMS],
+        period: Duration.minutes(1),
+      }),
+      "DynamoDB throttled requests",
+    );
+
+    new CfnOutput(this, "ApiUrl", { value: this.api.url, description: "Base URL of the API" });
+    new CfnOutput(this, "TableName", { value: table.tableName });
+    new CfnOutput(this, "BusName", { value: bus.eventBusName });
+    new CfnOutput(this, "AlarmTopicArn", { value: topic.topicArn });
+
+    this.#acknowledge(dlq);
+  }
+
+  /** cdk-nag findings accepted on purpose, each on the narrowest construct, with its reason. */
+  #acknowledge(dlq: Queue): void {
+    Validations.of(dlq).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason: "This queue is itself the dead-letter destination of the publisher.",
+    });
+    Validations.of(this.api).acknowledge(
+      {
+        id: "AwsSolutions-APIG2",
+        reason:
+          "Requests are validated by the handlers' zod schemas, which answer RFC 9457 problems with field paths; API Gateway's validator cannot.",
+      },
+      {
+        id: "AwsSolutions-APIG4",
+        reason:
+          "Only GET /v1/health, /v1/openapi.json and /docs are public by design (API.md); every other method uses the Lambda authorizer.",
+      },
+      {
+        id: "AwsSolutions-COG4",
+        reason:
+          "Clients authenticate with per-tenant API keys resolved by a Lambda REQUEST authorizer, not Cognito user pools.",
+      },
+      {
+        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+        reason: "API Gateway's account-level CloudWatch role uses the AWS-maintained push-to-logs policy.",
+      },
+    );
+    for (const f of Object.values(this.functions)) {
+      Validations.of(f).acknowledge(
+        {
+          id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+          reason: "AWSLambdaBasicExecutionRole only allows writing the function's own logs.",
+        },
+        {
+          id: "AwsSolutions-IAM5[Resource::*]",
+          reason: "X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.",
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Per-stage settings. `prod` keeps data (PITR, deletion protection, RETAIN) and logs longer;
+ * every other stage is disposable.
+ */
+import { RemovalPolicy } from "aws-cdk-lib";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+
+export interface StageConfig {
+  stage: string;
+  isProd: boolean;
+  removalPolicy: RemovalPolicy;
+  /** Function and access-log retention. */
+  logRetention: RetentionDays;
+  /** API Gateway stage throttling (requests/s and burst). */
+  throttle: { rateLimit: number; burstLimit: number };
+  /** WAF rate-based rule: requests per 5 minutes per client IP. */
+  wafRateLimitPer5Min: number;
+  /** Days the bus archive keeps events for replay. */
+  archiveRetentionDays: number;
+}
+
+export const STAGE_PATTERN = /^[a-z][a-z0-9-]{1,20}$/;
+
+export function stageConfig(stage: string): StageConfig {
+  if (!STAGE_PATTERN.test(stage)) {
+    throw new Error(
+      `stage must match ${STAGE_PATTERN} (e.g. dev, prod, pr-123); got ${JSON.stringify(stage)}`,
+    );
+  }
+  const isProd = stage === "prod";
+  return {
+    stage,
+    isProd,
+    removalPolicy: isProd ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    logRetention: isProd ? RetentionDays.ONE_YEAR : RetentionDays.TWO_WEEKS,
+    throttle: isProd ? { rateLimit: 1000, burstLimit: 2000 } : { rateLimit: 50, burstLimit: 100 },
+    wafRateLimitPer5Min: isProd ? 20_000 : 2_000,
+    archiveRetentionDays: isProd ? 365 : 7,
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Stateful resources: the table (from the shared definition), the event bus and its
+ * archive, and the cursor-signing secret. Kept apart from the functions and API, so those
+ * can be replaced freely without touching data.
+ */
+import { Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from "aws-cdk-lib/aws-dynamodb";
+import { EventBus } from "aws-cdk-lib/aws-events";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import type { Construct } from "constructs";
+import { TABLE } from "#shared/store/table.ts";
+import type { StageConfig } from "./config.ts";
+
+export interface StatefulStackProps extends StackProps {
+  config: StageConfig;
+}
+
+export class StatefulStack extends Stack {
+  readonly table: Table;
+  readonly bus: EventBus;
+  readonly cursorSecret: Secret;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.table = new Table(this, "Table", {
+      tableName: `${TABLE.baseName}-${config.stage}`,
+      partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      stream: StreamViewType[TABLE.streamViewType],
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: config.isProd },
+      deletionProtection: config.isProd,
+      removalPolicy: config.removalPolicy,
+    });
+    for (const index of Object.values(TABLE.indexes)) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    if (!config.isProd) {
+      Validations.of(this.table).acknowledge({
+        id: "AwsSolutions-DDB3",
+        reason: "Non-prod stages are disposable test copies; point-in-time recovery is enabled in prod only.",
+      });
+    }
+
+    this.bus = new EventBus(this, "Bus", { eventBusName: `${TABLE.baseName}-${config.stage}` });
+    // Every event published to the bus, kept for replay after a consumer outage or a new consumer.
+    this.bus.archive("Archive", {
+      archiveName: `${TABLE.baseName}-${config.stage}-all`,
+      description: "Every conversation event published to the bus, for replay",
+      eventPattern: { account: [Stack.of(this).account] },
+      retention: Duration.days(config.archiveRetentionDays),
+    });
+
+    this.cursorSecret = new Secret(this, "CursorSecret", {
+      description: "HMAC key that signs pagination cursors",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: config.removalPolicy,
+    });
+    Validations.of(this.cursorSecret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "Rotating the cursor key would invalidate every outstanding pagination cursor; it is rotated by a planned, announced redeploy instead.",
+    });
+  }
+}

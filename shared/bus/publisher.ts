@@ -1,0 +1,101 @@
+/**
+ * The outbox publisher: DynamoDB stream records in, EventBridge `PutEvents` out.
+ *
+ * - Only inserted event items are published; guards, keys and other items are acknowledged
+ *   and skipped (the deployed event source mapping also filters them out).
+ * - Entries go out in chunks of ≤ 10 entries and ≤ 256 KB. Failed entries are retried with
+ *   backoff; a record whose entry still fails is reported in `batchItemFailures`, so Lambda
+ *   retries from it and nothing is acknowledged unpublished.
+ */
+import type { DynamoDBRecord } from "aws-lambda";
+import type { StoredEvent } from "../events/schema.ts";
+import { tenantOfPk } from "../store/keys.ts";
+import { type BusEntry, entrySize, toBusEntry } from "./contract.ts";
+
+export const MAX_ENTRIES_PER_PUT = 10;
+export const MAX_PUT_BYTES = 256 * 1024;
+
+/** Port: puts entries on the bus and says which ones failed (indexes into the input). */
+export interface EventPublisher {
+  put(entries: BusEntry[]): Promise<{ failed: number[] }>;
+}
+
+export interface PublishDeps {
+  publisher: EventPublisher;
+  busName: string;
+  /** Attempts per entry before its record is reported as failed. */
+  attempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface BatchItemFailure {
+  itemIdentifier: string;
+}
+
+/** Splits entries into `PutEvents` calls within the count and size limits. */
+export function chunkEntries<T extends BusEntry>(entries: T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = entrySize(entry);
+    if (current.length > 0 && (current.length === MAX_ENTRIES_PER_PUT || bytes + size > MAX_PUT_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+interface Pending {
+  entry: BusEntry;
+  record: string;
+}
+
+/** The event carried by a stream record, or undefined for records that are not event inserts. */
+export function eventOfRecord(record: DynamoDBRecord): { tenant: string; event: StoredEvent } | undefined {
+  if (record.eventName !== "INSERT") return undefined;
+  const image = record.dynamodb?.NewImage;
+  if (image?.entity?.S !== "event" || !image.doc?.S || !image.pk?.S) return undefined;
+  return { tenant: tenantOfPk(image.pk.S), event: JSON.parse(image.doc.S) as StoredEvent };
+}
+
+export async function publishRecords(
+  deps: PublishDeps,
+  records: DynamoDBRecord[],
+): Promise<{ batchItemFailures: BatchItemFailure[] }> {
+  const attempts = deps.attempts ?? 4;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  let pending: Pending[] = [];
+  for (const record of records) {
+    const found = eventOfRecord(record);
+    if (!found) continue;
+    pending.push({
+      entry: toBusEntry(deps.busName, found.tenant, found.event),
+      record: record.dynamodb?.SequenceNumber ?? record.eventID ?? "",
+    });
+  }
+  for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt++) {
+    if (attempt > 1) await sleep(50 * 2 ** (attempt - 2) + Math.random() * 25);
+    const retry: Pending[] = [];
+    const chunks = chunkEntries(pending.map((p, i) => ({ ...p.entry, index: i })));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        try {
+          const { failed } = await deps.publisher.put(chunk.map(({ index: _i, ...entry }) => entry));
+          for (const i of failed) retry.push(pending[(chunk[i] as { index: number }).index] as Pending);
+        } catch {
+          // A whole call failed (throttled, network): every entry of it is retried.
+          for (const c of chunk) retry.push(pending[c.index] as Pending);
+        }
+      }),
+    );
+    pending = retry;
+  }
+  const failed = new Set(pending.map((p) => p.record));
+  return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+}

@@ -1,0 +1,353 @@
+/**
+ * CDK template assertions on what matters, and cdk-nag's AwsSolutions pack, for `dev` and
+ * `prod`. Bundling is skipped here (`npm run synth` bundles for real).
+ */
+import { App, Stack } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { Queue } from "aws-cdk-lib/aws-sqs";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { describe, expect, it } from "vitest";
+import { buildApp } from "#infra/app.ts";
+import { stageConfig } from "#infra/config.ts";
+import { ROUTES, type Route } from "#shared/http/routes.ts";
+import { TABLE } from "#shared/store/table.ts";
+
+type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
+
+function synth(stage: string) {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stacks = buildApp(app, stage);
+  return {
+    app,
+    stateful: Template.fromStack(stacks.stateful),
+    api: Template.fromStack(stacks.api),
+  };
+}
+
+const dev = synth("dev");
+const prod = synth("prod");
+
+function resources(t: Template, type: string): [string, Resource][] {
+  return Object.entries(t.findResources(type) as Record<string, Resource>);
+}
+
+/** Logical id of the function whose construct id starts with `name` (Ingest, Query, …). */
+function functionId(t: Template, name: string): string {
+  const found = resources(t, "AWS::Lambda::Function").filter(([id]) => id.startsWith(`${name}Fn`));
+  expect(found, `one ${name} function`).toHaveLength(1);
+  return (found[0] as [string, Resource])[0];
+}
+
+/** Every action granted to a function's role, over all its policies. */
+function actionsOf(t: Template, name: string): Set<string> {
+  const fn = resources(t, "AWS::Lambda::Function").find(([id]) => id === functionId(t, name))?.[1];
+  const roleRef = JSON.stringify((fn?.Properties?.Role as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0]);
+  const actions = new Set<string>();
+  for (const [, policy] of resources(t, "AWS::IAM::Policy")) {
+    if (!JSON.stringify(policy.Properties?.Roles).includes(roleRef)) continue;
+    const doc = policy.Properties?.PolicyDocument as { Statement: { Action: string | string[] }[] };
+    for (const s of doc.Statement) for (const a of [s.Action].flat()) actions.add(a);
+  }
+  return actions;
+}
+
+describe("stateful stack", () => {
+  it("builds the table from the shared definition: keys, index, stream, encryption, on-demand", () => {
+    dev.stateful.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "conversation-log-dev",
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
+        { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: TABLE.indexes.byTime.name,
+          KeySchema: [
+            { AttributeName: TABLE.indexes.byTime.partitionKey, KeyType: "HASH" },
+            { AttributeName: TABLE.indexes.byTime.sortKey, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+      ],
+      StreamSpecification: { StreamViewType: "NEW_AND_OLD_IMAGES" },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it("keeps prod data (PITR, deletion protection, retain) and lets dev go", () => {
+    const [, prodTable] = resources(prod.stateful, "AWS::DynamoDB::Table")[0] as [string, Resource];
+    const [, devTable] = resources(dev.stateful, "AWS::DynamoDB::Table")[0] as [string, Resource];
+    expect(prodTable.Properties).toMatchObject({
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    expect(prodTable.DeletionPolicy).toBe("Retain");
+    expect(devTable.Properties?.DeletionProtectionEnabled).toBe(false);
+    expect(devTable.Properties?.PointInTimeRecoverySpecification).toEqual({
+      PointInTimeRecoveryEnabled: false,
+    });
+    expect(devTable.DeletionPolicy).toBe("Delete");
+  });
+
+  it("has a custom bus with an archive of everything for replay", () => {
+    dev.stateful.hasResourceProperties("AWS::Events::EventBus", { Name: "conversation-log-dev" });
+    dev.stateful.hasResourceProperties("AWS::Events::Archive", {
+      SourceArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^Bus"), "Arn"] },
+      RetentionDays: 7,
+    });
+    prod.stateful.hasResourceProperties("AWS::Events::Archive", { RetentionDays: 365 });
+  });
+});
+
+describe("API stack", () => {
+  /** Full path of every API Gateway resource, from the PathPart/ParentId chain. */
+  function resourcePaths(t: Template): Map<string, string> {
+    const all = new Map(resources(t, "AWS::ApiGateway::Resource"));
+    const paths = new Map<string, string>();
+    const pathOf = (id: string): string => {
+      const r = all.get(id) as Resource;
+      const parent = r.Properties?.ParentId as { Ref?: string };
+      const prefix = parent.Ref ? pathOf(parent.Ref) : "";
+      return `${prefix}/${String(r.Properties?.PathPart)}`;
+    };
+    for (const id of all.keys()) paths.set(id, pathOf(id));
+    return paths;
+  }
+
+  it("maps every route of the shared table to its function, with the authorizer on every private route", () => {
+    const paths = resourcePaths(dev.api);
+    const methods = resources(dev.api, "AWS::ApiGateway::Method");
+    expect(methods).toHaveLength(ROUTES.length);
+    for (const route of ROUTES as readonly Route[]) {
+      const match = methods.filter(([, m]) => {
+        const ref = (m.Properties?.ResourceId as { Ref: string }).Ref;
+        return m.Properties?.HttpMethod === route.method && paths.get(ref) === route.path;
+      });
+      expect(match, `${route.method} ${route.path}`).toHaveLength(1);
+      const method = (match[0] as [string, Resource])[1].Properties as Record<string, unknown>;
+      const fnName = route.fn[0]?.toUpperCase() + route.fn.slice(1);
+      expect(JSON.stringify(method.Integration)).toContain(functionId(dev.api, fnName));
+      expect((method.Integration as { Type: string }).Type).toBe("AWS_PROXY");
+      if (route.scope === null) {
+        expect(method.AuthorizationType).toBe("NONE");
+      } else {
+        expect(method.AuthorizationType).toBe("CUSTOM");
+        expect(method.AuthorizerId).toEqual({ Ref: expect.stringMatching(/^KeyAuthorizer/) });
+      }
+    }
+  });
+
+  it("resolves keys with a REQUEST authorizer cached on the Authorization header", () => {
+    dev.api.hasResourceProperties("AWS::ApiGateway::Authorizer", {
+      Type: "REQUEST",
+      IdentitySource: "method.request.header.Authorization",
+      AuthorizerResultTtlInSeconds: 300,
+    });
+  });
+
+  it("answers gateway errors as problem+json", () => {
+    for (const type of [
+      "UNAUTHORIZED",
+      "ACCESS_DENIED",
+      "THROTTLED",
+      "BAD_REQUEST_BODY",
+      "REQUEST_TOO_LARGE",
+      "DEFAULT_4XX",
+      "DEFAULT_5XX",
+    ]) {
+      dev.api.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+        ResponseType: type,
+        ResponseParameters: { "gatewayresponse.header.Content-Type": "'application/problem+json'" },
+        ResponseTemplates: {
+          "application/json": Match.stringLikeRegexp('"detail":\\$context.error.messageString'),
+        },
+      });
+    }
+    dev.api.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+      ResponseType: "UNAUTHORIZED",
+      ResponseTemplates: { "application/json": Match.stringLikeRegexp('"status":401') },
+    });
+    dev.api.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+      ResponseType: "MISSING_AUTHENTICATION_TOKEN",
+      StatusCode: "404",
+    });
+  });
+
+  it("throttles per stage, traces, logs access with retention, and has a usage plan", () => {
+    dev.api.hasResourceProperties("AWS::ApiGateway::Stage", {
+      StageName: "dev",
+      TracingEnabled: true,
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }),
+      ]),
+    });
+    prod.api.hasResourceProperties("AWS::ApiGateway::Stage", {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 }),
+      ]),
+    });
+    dev.api.resourceCountIs("AWS::ApiGateway::UsagePlan", 1);
+  });
+
+  it("puts a WAF with managed rule groups and a rate rule in front of the stage", () => {
+    dev.api.hasResourceProperties("AWS::WAFv2::WebACL", {
+      Scope: "REGIONAL",
+      Rules: Match.arrayWith([
+        Match.objectLike({
+          Statement: {
+            ManagedRuleGroupStatement: Match.objectLike({ Name: "AWSManagedRulesCommonRuleSet" }),
+          },
+        }),
+        Match.objectLike({
+          Statement: {
+            ManagedRuleGroupStatement: Match.objectLike({ Name: "AWSManagedRulesKnownBadInputsRuleSet" }),
+          },
+        }),
+        Match.objectLike({ Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: "IP" } } }),
+      ]),
+    });
+    dev.api.resourceCountIs("AWS::WAFv2::WebACLAssociation", 1);
+  });
+
+  it("runs every function on Node 22+ arm64 with an explicit log group and retention", () => {
+    const fns = resources(dev.api, "AWS::Lambda::Function").filter(([id]) => /Fn[0-9A-F]{8}$/.test(id));
+    expect(fns).toHaveLength(5);
+    for (const [, fn] of fns) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: "nodejs24.x",
+        Architectures: ["arm64"],
+        TracingConfig: { Mode: "Active" },
+      });
+      expect(fn.Properties?.LoggingConfig).toMatchObject({
+        LogGroup: { Ref: expect.stringMatching(/Logs/) },
+      });
+    }
+    for (const [, lg] of resources(dev.api, "AWS::Logs::LogGroup"))
+      expect(lg.Properties?.RetentionInDays).toBe(14);
+    for (const [, lg] of resources(prod.api, "AWS::Logs::LogGroup"))
+      expect(lg.Properties?.RetentionInDays).toBe(365);
+  });
+
+  it("grants each function exactly the actions it uses; the query role cannot write", () => {
+    const xray = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
+    expect([...actionsOf(dev.api, "Ingest")].sort()).toEqual(
+      ["dynamodb:GetItem", "dynamodb:PutItem", ...xray].sort(),
+    );
+    expect([...actionsOf(dev.api, "Query")].sort()).toEqual(
+      ["dynamodb:Query", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", ...xray].sort(),
+    );
+    expect([...actionsOf(dev.api, "Authorizer")].sort()).toEqual(["dynamodb:GetItem", ...xray].sort());
+    expect([...actionsOf(dev.api, "Service")].sort()).toEqual([...xray].sort());
+    expect(actionsOf(dev.api, "Publish")).toContain("events:PutEvents");
+    const dataActions = [...actionsOf(dev.api, "Query")].filter((a) => a.startsWith("dynamodb:"));
+    expect(dataActions.length).toBeGreaterThan(0);
+    for (const action of dataActions) expect(action).not.toMatch(/Put|Update|Delete|Write|\*/);
+    // Tenant data only for ingest and query; key lookups only for the authorizer.
+    const leading = (values: string[]) => ({
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": values } },
+    });
+    dev.api.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: "dynamodb:GetItem", ...leading(["K#*"]) })]),
+      },
+    });
+    dev.api.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: "dynamodb:Query", ...leading(["T#*"]) })]),
+      },
+    });
+  });
+
+  it("feeds the publisher from the stream with failure handling, only for event inserts", () => {
+    dev.api.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: functionId(dev.api, "Publish") },
+      StartingPosition: "TRIM_HORIZON",
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      MaximumRecordAgeInSeconds: 86400,
+      MaximumRetryAttempts: 20,
+      DestinationConfig: {
+        OnFailure: { Destination: { "Fn::GetAtt": [Match.stringLikeRegexp("^PublishDlq"), "Arn"] } },
+      },
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ["INSERT"],
+              dynamodb: { NewImage: { entity: { S: ["event"] } } },
+            }),
+          },
+        ],
+      },
+    });
+    dev.api.hasResourceProperties("AWS::SQS::Queue", {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1209600,
+    });
+    dev.api.hasResourceProperties("AWS::SQS::QueuePolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        ]),
+      },
+    });
+  });
+
+  it("alarms on DLQ depth, function errors and throttles, API 5xx and table throttles, to a stage topic", () => {
+    const alarms = resources(dev.api, "AWS::CloudWatch::Alarm").map(([, a]) =>
+      String(a.Properties?.AlarmName),
+    );
+    expect(alarms).toEqual(
+      expect.arrayContaining([
+        "conversation-log-dev-PublishDlqDepth",
+        "conversation-log-dev-Api5xx",
+        "conversation-log-dev-TableThrottles",
+        ...["ingest", "query", "service", "authorizer", "publish"].flatMap((f) => [
+          `conversation-log-dev-${f}-errors`,
+          `conversation-log-dev-${f}-throttles`,
+        ]),
+      ]),
+    );
+    for (const [, a] of resources(dev.api, "AWS::CloudWatch::Alarm")) {
+      expect(a.Properties?.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);
+    }
+    dev.api.hasResourceProperties("AWS::SNS::Topic", {
+      TopicName: "conversation-log-dev-alarms",
+      KmsMasterKeyId: Match.anyValue(),
+    });
+  });
+
+  it("outputs the API URL, the table name and the bus name", () => {
+    const outputs = Object.keys(dev.api.findOutputs("*"));
+    expect(outputs).toEqual(expect.arrayContaining(["ApiUrl", "TableName", "BusName"]));
+  });
+});
+
+describe("cdk-nag AwsSolutions", () => {
+  it.each([
+    ["dev", dev],
+    ["prod", prod],
+  ])("has no unacknowledged findings in %s", (_stage, synthesized) => {
+    const report = new AwsSolutionsChecks().validateScope(synthesized.app);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  it("does report a finding when there is one (the check can fail)", () => {
+    const app = new App();
+    new Queue(new Stack(app, "Bad"), "Unencrypted", { enforceSSL: false });
+    const report = new AwsSolutionsChecks().validateScope(app);
+    expect(report.violations.map((v) => v.ruleName)).toEqual(expect.arrayContaining(["AwsSolutions-SQS4"]));
+  });
+});
+
+describe("stages", () => {
+  it("names stacks and resources by stage and rejects malformed stage names", () => {
+    expect(dev.app.node.findChild("ConversationLog-dev-Api")).toBeDefined();
+    prod.stateful.hasResourceProperties("AWS::DynamoDB::Table", { TableName: "conversation-log-prod" });
+    expect(() => stageConfig("Prod!")).toThrow(/stage must match/);
+  });
+});
