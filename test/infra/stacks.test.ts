@@ -12,7 +12,7 @@ import { stageConfig } from "#infra/config.ts";
 import { ROUTES, type Route } from "#shared/http/routes.ts";
 import { TABLE } from "#shared/store/table.ts";
 
-type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 
 function synth(stage: string) {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
@@ -40,12 +40,13 @@ function functionId(t: Template, name: string): string {
 
 /** Every action granted to a function's role, over all its policies. */
 function actionsOf(t: Template, name: string): Set<string> {
-  const fn = resources(t, "AWS::Lambda::Function").find(([id]) => id === functionId(t, name))?.[1];
-  const roleRef = JSON.stringify((fn?.Properties?.Role as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0]);
+  const id = functionId(t, name);
+  const fn = resources(t, "AWS::Lambda::Function").find(([rid]) => rid === id)?.[1] as Resource;
+  const roleRef = JSON.stringify((fn.Properties.Role as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0]);
   const actions = new Set<string>();
   for (const [, policy] of resources(t, "AWS::IAM::Policy")) {
-    if (!JSON.stringify(policy.Properties?.Roles).includes(roleRef)) continue;
-    const doc = policy.Properties?.PolicyDocument as { Statement: { Action: string | string[] }[] };
+    if (!JSON.stringify(policy.Properties.Roles).includes(roleRef)) continue;
+    const doc = policy.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] };
     for (const s of doc.Statement) for (const a of [s.Action].flat()) actions.add(a);
   }
   return actions;
@@ -83,8 +84,8 @@ describe("stateful stack", () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
     expect(prodTable.DeletionPolicy).toBe("Retain");
-    expect(devTable.Properties?.DeletionProtectionEnabled).toBe(false);
-    expect(devTable.Properties?.PointInTimeRecoverySpecification).toEqual({
+    expect(devTable.Properties.DeletionProtectionEnabled).toBe(false);
+    expect(devTable.Properties.PointInTimeRecoverySpecification).toEqual({
       PointInTimeRecoveryEnabled: false,
     });
     expect(devTable.DeletionPolicy).toBe("Delete");
@@ -107,9 +108,9 @@ describe("API stack", () => {
     const paths = new Map<string, string>();
     const pathOf = (id: string): string => {
       const r = all.get(id) as Resource;
-      const parent = r.Properties?.ParentId as { Ref?: string };
+      const parent = r.Properties.ParentId as { Ref?: string };
       const prefix = parent.Ref ? pathOf(parent.Ref) : "";
-      return `${prefix}/${String(r.Properties?.PathPart)}`;
+      return `${prefix}/${String(r.Properties.PathPart)}`;
     };
     for (const id of all.keys()) paths.set(id, pathOf(id));
     return paths;
@@ -121,8 +122,8 @@ describe("API stack", () => {
     expect(methods).toHaveLength(ROUTES.length);
     for (const route of ROUTES as readonly Route[]) {
       const match = methods.filter(([, m]) => {
-        const ref = (m.Properties?.ResourceId as { Ref: string }).Ref;
-        return m.Properties?.HttpMethod === route.method && paths.get(ref) === route.path;
+        const ref = (m.Properties.ResourceId as { Ref: string }).Ref;
+        return m.Properties.HttpMethod === route.method && paths.get(ref) === route.path;
       });
       expect(match, `${route.method} ${route.path}`).toHaveLength(1);
       const method = (match[0] as [string, Resource])[1].Properties as Record<string, unknown>;
@@ -220,14 +221,14 @@ describe("API stack", () => {
         Architectures: ["arm64"],
         TracingConfig: { Mode: "Active" },
       });
-      expect(fn.Properties?.LoggingConfig).toMatchObject({
+      expect(fn.Properties.LoggingConfig).toMatchObject({
         LogGroup: { Ref: expect.stringMatching(/Logs/) },
       });
     }
     for (const [, lg] of resources(dev.api, "AWS::Logs::LogGroup"))
-      expect(lg.Properties?.RetentionInDays).toBe(14);
+      expect(lg.Properties.RetentionInDays).toBe(14);
     for (const [, lg] of resources(prod.api, "AWS::Logs::LogGroup"))
-      expect(lg.Properties?.RetentionInDays).toBe(365);
+      expect(lg.Properties.RetentionInDays).toBe(365);
   });
 
   it("grants each function exactly the actions it uses; the query role cannot write", () => {
@@ -299,7 +300,7 @@ describe("API stack", () => {
 
   it("alarms on DLQ depth, function errors and throttles, API 5xx and table throttles, to a stage topic", () => {
     const alarms = resources(dev.api, "AWS::CloudWatch::Alarm").map(([, a]) =>
-      String(a.Properties?.AlarmName),
+      String(a.Properties.AlarmName),
     );
     expect(alarms).toEqual(
       expect.arrayContaining([
@@ -313,7 +314,7 @@ describe("API stack", () => {
       ]),
     );
     for (const [, a] of resources(dev.api, "AWS::CloudWatch::Alarm")) {
-      expect(a.Properties?.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);
+      expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);
     }
     dev.api.hasResourceProperties("AWS::SNS::Topic", {
       TopicName: "conversation-log-dev-alarms",
