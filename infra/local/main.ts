@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     port,
     inMemory: args.includes("--in-memory"),
     keys: localKeys(process.env.LOCAL_API_KEYS),
+    writeStateFile: true,
     ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
   });
 
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     `    -d '{"conversation_id":"c1","type":"MessageReceived","occurred_at":"2025-05-23T10:15:30+02:00","channel":{"type":"web"},"author":{"type":"customer"},"message":{"content":{"type":"text","text":"Hello"}}}'`,
     `  curl -s ${stack.url}/v1/conversations/c1/events -H 'Authorization: Bearer ${first?.key}'`,
     "",
+    "Manage keys: npm run keys -- create --tenant acme --scopes events:read,events:write",
     "Press Ctrl-C to stop.",
   ];
   console.log(lines.join("\n"));

@@ -4,7 +4,7 @@
  * Used by `npm start`, the end-to-end tests and the benchmark.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -14,6 +14,9 @@ import { TABLE } from "#shared/store/table.ts";
 import { ensureTable, type LocalKey, seedKeys } from "./bootstrap.ts";
 import { startDynamoLocal } from "./dynamodb-local.ts";
 import { createGateway } from "./gateway.ts";
+
+/** Where `npm start` records its endpoints, for the key CLI. */
+export const LOCAL_STATE_FILE = resolve(".data", "local.json");
 
 export interface LocalStackOptions {
   /** Port of the HTTP gateway; 0 picks a free one. */
@@ -27,6 +30,8 @@ export interface LocalStackOptions {
   tableName?: string;
   keys: LocalKey[];
   authorizerCacheTtl?: number;
+  /** Record the endpoints in {@link LOCAL_STATE_FILE} while running (npm start only). */
+  writeStateFile?: boolean;
 }
 
 export interface LocalStack {
@@ -88,12 +93,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       server.listen(options.port, host, () => ok());
     });
     const { port } = server.address() as AddressInfo;
+    const url = `http://${host}:${port}`;
+    if (options.writeStateFile) {
+      mkdirSync(resolve(".data"), { recursive: true });
+      writeFileSync(
+        LOCAL_STATE_FILE,
+        JSON.stringify({ url, dynamodbEndpoint: dynamo.endpoint, tableName }, null, 2),
+      );
+    }
     return {
-      url: `http://${host}:${port}`,
+      url,
       dynamodbEndpoint: dynamo.endpoint,
       tableName,
       keys: options.keys,
       stop: async () => {
+        if (options.writeStateFile) rmSync(LOCAL_STATE_FILE, { force: true });
         server.closeAllConnections();
         await new Promise<void>((ok) => server.close(() => ok()));
         await dynamo.stop();
