@@ -8,6 +8,7 @@ import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { BUNDLING } from "../bundling.ts";
 import type { StageConfig } from "../config.ts";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -62,19 +63,15 @@ export class LogFunction extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
       bundling: {
-        // ESM: top-level await for configuration, and tree-shaking that drops unused SDK code.
+        // Shared with `npm run bundles` (infra/bundling.ts), which reports size and init time.
         format: OutputFormat.ESM,
-        // Smaller bundles load faster at cold start.
-        minify: true,
-        sourceMap: true,
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
         sourcesContent: false,
-        target: "node22",
-        mainFields: ["module", "main"],
-        // The AWS SDK v3 comes with the Node.js runtime: bundling it would add about 300 KB
-        // per function and blow the 300 KB budget. Everything else is bundled and tree-shaken.
-        externalModules: ["@aws-sdk/*"],
-        // Some CommonJS dependencies call require(); ESM bundles need it defined.
-        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        target: BUNDLING.target,
+        mainFields: [...BUNDLING.mainFields],
+        externalModules: [...BUNDLING.external],
+        banner: BUNDLING.banner,
         // Local esbuild only: synth works offline, with no Docker.
         forceDockerBundling: false,
       },

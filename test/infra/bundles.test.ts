@@ -1,0 +1,27 @@
+/**
+ * The bundle budget: every function, bundled with the CDK app's own options, stays within
+ * 300 KB minified (the runtime-provided AWS SDK excluded). Sizes, not timings: init times
+ * are measured by `npm run bundles` / `npm run bench`.
+ */
+import { describe, expect, it } from "vitest";
+import { BUNDLE_BUDGET_BYTES } from "#infra/bundling.ts";
+import { bundleReport } from "../../bench/bundles.ts";
+
+describe("function bundles", () => {
+  it("each stays within the 300 KB budget and runs without bundling the AWS SDK", async () => {
+    const report = await bundleReport(process.cwd(), { measureInit: false });
+    expect(report.functions.map((f) => f.fn).sort()).toEqual([
+      "authorizer",
+      "ingest",
+      "publish",
+      "query",
+      "service",
+    ]);
+    for (const f of report.functions) {
+      expect(f.bytes, f.fn).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+      expect(f.top.map((t) => t.name)).not.toContain("@aws-sdk/client-dynamodb");
+      // Only zod's default English messages, not its 40-odd locales (about 250 KB).
+      expect(f.zodLocaleBytes, `${f.fn} keeps zod's locales`).toBeLessThan(8 * 1024);
+    }
+  });
+});
