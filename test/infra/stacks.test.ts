@@ -346,6 +346,18 @@ describe("cdk-nag AwsSolutions", () => {
 });
 
 describe("stages", () => {
+  it("tags every stack's resources with the project and the stage", () => {
+    prod.stateful.hasResourceProperties("AWS::DynamoDB::Table", {
+      Tags: Match.arrayWith([
+        { Key: "project", Value: "conversation-log" },
+        { Key: "stage", Value: "prod" },
+      ]),
+    });
+    dev.api.hasResourceProperties("AWS::Lambda::Function", {
+      Tags: Match.arrayWith([{ Key: "stage", Value: "dev" }]),
+    });
+  });
+
   it("names stacks and resources by stage and rejects malformed stage names", () => {
     expect(dev.app.node.findChild("ConversationLog-dev-Api")).toBeDefined();
     prod.stateful.hasResourceProperties("AWS::DynamoDB::Table", { TableName: "conversation-log-prod" });
