@@ -71,17 +71,20 @@ export const IdSchema = z
 const oneOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { error: () => `${what} must be one of: ${values.join(", ")}` });
 
+/** zod transform: a timestamp input to UTC ISO with milliseconds, or an issue saying why not. */
+export function toUtcMillis(value: string | number, ctx: z.RefinementCtx): string {
+  const result = normalizeTimestamp(value);
+  if (!result.ok) {
+    ctx.addIssue({ code: "custom", message: result.message });
+    return z.NEVER;
+  }
+  return result.value;
+}
+
 /** A timestamp as clients may send it; normalizes to UTC ISO with milliseconds. */
 export const TimestampInput = z
   .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const result = normalizeTimestamp(value);
-    if (!result.ok) {
-      ctx.addIssue({ code: "custom", message: result.message });
-      return z.NEVER;
-    }
-    return result.value;
-  })
+  .transform(toUtcMillis)
   .meta({
     description:
       "ISO-8601 date-time with an offset or Z, or unix seconds (< 1e11) / milliseconds as a number or numeric string",
@@ -174,6 +177,9 @@ export const AttachmentSchema = z
   .meta({ id: "Attachment" });
 
 const mediaType = str(256).optional();
+/** What every form field has, asked or answered. */
+const formField = { type: str(64), name: str(256), label: str(1024) };
+
 const itemSchema = z.strictObject({
   title: str(1024),
   description: z.string().max(4096).optional(),
@@ -244,9 +250,7 @@ export const ContentSchema = z
         fields: z
           .array(
             z.strictObject({
-              type: str(64),
-              name: str(256),
-              label: str(1024),
+              ...formField,
               options: z
                 .array(z.strictObject({ name: str(256), label: str(1024) }))
                 .max(100)
@@ -261,9 +265,7 @@ export const ContentSchema = z
         fields: z
           .array(
             z.strictObject({
-              type: str(64),
-              name: str(256),
-              label: str(1024),
+              ...formField,
               value: z.union([z.string().max(4096), z.number(), z.boolean(), z.array(z.string().max(1024))]),
             }),
           )

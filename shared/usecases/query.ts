@@ -14,11 +14,11 @@ import {
   type EventType,
   IdSchema,
   type StoredEvent,
+  toUtcMillis,
 } from "../events/schema.ts";
 import { type FieldError, zodErrors } from "../events/validate.ts";
 import { positionOf } from "../store/keys.ts";
 import type { EventFilters, EventStore } from "../store/ports.ts";
-import { normalizeTimestamp } from "../time.ts";
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -52,17 +52,7 @@ const list = <T extends readonly [string, ...string[]]>(values: T, param: string
     })
     .optional();
 
-const timestamp = z
-  .string()
-  .transform((raw, ctx) => {
-    const r = normalizeTimestamp(raw);
-    if (!r.ok) {
-      ctx.addIssue({ code: "custom", message: r.message });
-      return z.NEVER;
-    }
-    return r.value;
-  })
-  .optional();
+const timestamp = z.string().transform(toUtcMillis).optional();
 
 /** Query parameters of the event-list routes; unknown parameters are rejected, not ignored. */
 export const EventListParamsSchema = z
