@@ -18,10 +18,11 @@ import {
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Operation, type Table } from "aws-cdk-lib/aws-dynamodb";
-import type { EventBus } from "aws-cdk-lib/aws-events";
+import { type CfnRule, type EventBus, Rule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Alias } from "aws-cdk-lib/aws-kms";
-import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
@@ -29,15 +30,17 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
 import type { Construct } from "constructs";
-import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from "#shared/http/problem.ts";
+import { BUS_RULES, PUBLISH_STREAM_FILTER } from "#shared/bus/rules.ts";
 import {
-  AUTHORIZER_CACHE_TTL_SECONDS,
   AUTHORIZER_FUNCTION,
+  BUS_TARGET_FUNCTIONS,
+  type FunctionDef,
   HTTP_FUNCTIONS,
   type HttpFunctionName,
-  ROUTES,
-  type Route,
-} from "#shared/http/routes.ts";
+  PUBLISH_FUNCTION,
+} from "#shared/functions.ts";
+import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from "#shared/http/problem.ts";
+import { AUTHORIZER_CACHE_TTL_SECONDS, ROUTES, type Route } from "#shared/http/routes.ts";
 import { TABLE } from "#shared/store/table.ts";
 import type { StageConfig } from "./config.ts";
 import { LogFunction } from "./constructs/log-function.ts";
@@ -101,68 +104,27 @@ export function gatewayProblemTemplate(p: { status: number | null; slug: string;
   return `{"type":"${PROBLEM_BASE}${p.slug}","title":"${p.title}",${status}"detail":$context.error.messageString}`;
 }
 
+const pascal = (name: string) => name[0]?.toUpperCase() + name.slice(1);
+
 export class ApiStack extends Stack {
   readonly api: RestApi;
-  readonly functions: Record<HttpFunctionName | "authorizer" | "publish", LogFunction>;
+  /** Every function by registry name (`ingest`, `query`, …, `authorizer`, `publish`, bus targets). */
+  readonly functions: Record<string, LogFunction>;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { config, table, bus } = props;
-    const tableEnv = { TABLE_NAME: table.tableName };
 
-    const make = (
-      name: string,
-      def: { entry: string; description: string },
-      environment: Record<string, string>,
-    ) => new LogFunction(this, name, { entry: def.entry, description: def.description, config, environment });
-    this.functions = {
-      ingest: make("Ingest", HTTP_FUNCTIONS.ingest, tableEnv),
-      query: make("Query", HTTP_FUNCTIONS.query, {
-        ...tableEnv,
-        CURSOR_SECRET_ARN: props.cursorSecret.secretArn,
-      }),
-      service: make("Service", HTTP_FUNCTIONS.service, {}),
-      authorizer: make("Authorizer", AUTHORIZER_FUNCTION, tableEnv),
-      publish: make(
-        "Publish",
-        { entry: "functions/publish.ts", description: "Outbox: table stream to EventBridge" },
-        { EVENT_BUS_NAME: bus.eventBusName },
-      ),
+    const registry: Record<string, FunctionDef> = {
+      ...HTTP_FUNCTIONS,
+      authorizer: AUTHORIZER_FUNCTION,
+      publish: PUBLISH_FUNCTION,
+      ...BUS_TARGET_FUNCTIONS,
     };
-
-    // Least privilege: exactly the actions each function performs, on tenant keys only.
-    const tenantKeys = { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["T#*"] } };
-    this.functions.ingest.fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ["dynamodb:PutItem", "dynamodb:GetItem"],
-        resources: [table.tableArn],
-        conditions: tenantKeys,
-      }),
-    );
-    this.functions.query.fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ["dynamodb:Query"],
-        resources: [
-          table.tableArn,
-          ...Object.values(TABLE.indexes).map((i) => `${table.tableArn}/index/${i.name}`),
-        ],
-        conditions: tenantKeys,
-      }),
-    );
-    props.cursorSecret.grantRead(this.functions.query.fn);
-    this.functions.authorizer.fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ["dynamodb:GetItem"],
-        resources: [table.tableArn],
-        // The authorizer reads API-key lookup items only.
-        conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["K#*"] } },
-      }),
-    );
-    bus.grantPutEventsTo(this.functions.publish.fn);
-
+    this.functions = {};
+    for (const [name, def] of Object.entries(registry)) {
+      this.functions[name] = this.#function(name, def, props);
+    }
     // --- REST API from the route table ---
     const accessLogs = new LogGroup(this, "AccessLogs", {
       retention: config.logRetention,
@@ -186,14 +148,14 @@ export class ApiStack extends Stack {
       },
     });
     const authorizer = new RequestAuthorizer(this, "KeyAuthorizer", {
-      handler: this.functions.authorizer.fn,
+      handler: (this.functions.authorizer as LogFunction).fn,
       identitySources: [IdentitySource.header("Authorization")],
       resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_TTL_SECONDS),
     });
     const integrations = Object.fromEntries(
       (Object.keys(HTTP_FUNCTIONS) as HttpFunctionName[]).map((name) => [
         name,
-        new LambdaIntegration(this.functions[name].fn, { allowTestInvoke: false }),
+        new LambdaIntegration((this.functions[name] as LogFunction).fn, { allowTestInvoke: false }),
       ]),
     ) as Record<HttpFunctionName, LambdaIntegration>;
     for (const route of ROUTES as readonly Route[]) {
@@ -273,7 +235,7 @@ export class ApiStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.functions.publish.fn.addEventSource(
+    (this.functions.publish as LogFunction).fn.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 100,
@@ -284,14 +246,34 @@ export class ApiStack extends Stack {
         maxRecordAge: Duration.hours(24),
         onFailure: new SqsDlq(dlq),
         // Only inserted event items invoke the publisher; guards, keys and state never do.
-        filters: [
-          FilterCriteria.filter({
-            eventName: FilterRule.isEqual("INSERT"),
-            dynamodb: { NewImage: { entity: { S: FilterRule.isEqual("event") } } },
-          }),
-        ],
+        filters: [{ pattern: JSON.stringify(PUBLISH_STREAM_FILTER) }],
       }),
     );
+
+    // --- Bus rules, from the shared definitions ---
+    const ruleDlq = new Queue(this, "RuleTargetDlq", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const rule of BUS_RULES) {
+      const target = this.functions[rule.target] as LogFunction;
+      const r = new Rule(this, `Rule-${rule.name}`, {
+        ruleName: `conversation-log-${config.stage}-${rule.name}`,
+        description: rule.description,
+        eventBus: bus,
+        // Placeholder replaced below by the exact shared pattern (EventBridge JSON syntax).
+        eventPattern: { source: ["conversation-log"] },
+        targets: [
+          new LambdaFunction(target.fn, {
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(2),
+            deadLetterQueue: ruleDlq,
+          }),
+        ],
+      });
+      (r.node.defaultChild as CfnRule).addPropertyOverride("EventPattern", rule.pattern);
+    }
 
     // --- Alarms ---
     const topic = new Topic(this, "Alarms", {
@@ -312,6 +294,11 @@ export class ApiStack extends Stack {
       a.addAlarmAction(new SnsAction(topic));
       return a;
     };
+    alarm(
+      "RuleTargetDlqDepth",
+      ruleDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      "Bus events could not be delivered to an automation target and went to the DLQ",
+    );
     alarm(
       "PublishDlqDepth",
       dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
@@ -340,15 +327,55 @@ export class ApiStack extends Stack {
     new CfnOutput(this, "BusName", { value: bus.eventBusName });
     new CfnOutput(this, "AlarmTopicArn", { value: topic.topicArn });
 
-    this.#acknowledge(dlq);
+    this.#acknowledge(dlq, ruleDlq);
+  }
+
+  /**
+   * One function from its registry entry, with exactly the grants the entry declares:
+   * DynamoDB actions confined to key prefixes with `dynamodb:LeadingKeys`, the cursor
+   * secret, the bus.
+   */
+  #function(name: string, def: FunctionDef, props: ApiStackProps): LogFunction {
+    const environment: Record<string, string> = {};
+    if (def.table) environment.TABLE_NAME = props.table.tableName;
+    if (def.cursorSecret) environment.CURSOR_SECRET_ARN = props.cursorSecret.secretArn;
+    if (def.busPut) environment.EVENT_BUS_NAME = props.bus.eventBusName;
+    const f = new LogFunction(this, pascal(name), {
+      entry: def.entry,
+      description: def.description,
+      config: props.config,
+      environment,
+      ...(def.timeoutSeconds ? { timeout: Duration.seconds(def.timeoutSeconds) } : {}),
+    });
+    if (def.table) {
+      const usesIndexes = def.table.actions.includes("Query");
+      f.fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: def.table.actions.map((a) => `dynamodb:${a}`),
+          resources: [
+            props.table.tableArn,
+            ...(usesIndexes
+              ? Object.values(TABLE.indexes).map((i) => `${props.table.tableArn}/index/${i.name}`)
+              : []),
+          ],
+          conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [...def.table.leadingKeys] } },
+        }),
+      );
+    }
+    if (def.cursorSecret) props.cursorSecret.grantRead(f.fn);
+    if (def.busPut) props.bus.grantPutEventsTo(f.fn);
+    return f;
   }
 
   /** cdk-nag findings accepted on purpose, each on the narrowest construct, with its reason. */
-  #acknowledge(dlq: Queue): void {
-    Validations.of(dlq).acknowledge({
-      id: "AwsSolutions-SQS3",
-      reason: "This queue is itself the dead-letter destination of the publisher.",
-    });
+  #acknowledge(...dlqs: Queue[]): void {
+    for (const dlq of dlqs) {
+      Validations.of(dlq).acknowledge({
+        id: "AwsSolutions-SQS3",
+        reason: "This queue is itself a dead-letter destination (publisher, bus rule targets).",
+      });
+    }
     Validations.of(this.api).acknowledge(
       {
         id: "AwsSolutions-APIG2",

@@ -6,14 +6,18 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ApiKeyStore } from "#shared/auth/api-keys.ts";
+import { AUTHORIZER_FUNCTION, HTTP_FUNCTIONS, type HttpFunctionName } from "#shared/functions.ts";
 import { createDocumentClient } from "#shared/store/client.ts";
 import { TABLE } from "#shared/store/table.ts";
 import { ensureTable, type LocalKey, seedKeys } from "./bootstrap.ts";
 import { startDynamoLocal } from "./dynamodb-local.ts";
-import { createGateway } from "./gateway.ts";
+import { type AuthorizerHandler, createGateway, type ProxyHandler } from "./gateway.ts";
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Where `npm start` records its endpoints, for the key CLI. */
 export const LOCAL_STATE_FILE = resolve(".data", "local.json");
@@ -76,15 +80,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     admin.destroy();
     await seedKeys(new ApiKeyStore(createDocumentClient(), tableName), options.keys);
 
-    const [ingest, query, service, authorizer] = await Promise.all([
-      import("#functions/ingest.ts"),
-      import("#functions/query.ts"),
-      import("#functions/service.ts"),
-      import("#functions/authorizer.ts"),
-    ]);
+    // The exact Lambda entry modules of the registry, as deployed.
+    const load = async <T>(entry: string): Promise<T> =>
+      ((await import(pathToFileURL(join(REPO_ROOT, entry)).href)) as { handler: T }).handler;
+    const functions = Object.fromEntries(
+      await Promise.all(
+        Object.entries(HTTP_FUNCTIONS).map(async ([name, def]) => [
+          name,
+          await load<ProxyHandler>(def.entry),
+        ]),
+      ),
+    ) as Record<HttpFunctionName, ProxyHandler>;
+    const authorizer = await load<AuthorizerHandler>(AUTHORIZER_FUNCTION.entry);
     const server = createGateway({
-      functions: { ingest: ingest.handler, query: query.handler, service: service.handler },
-      authorizer: authorizer.handler,
+      functions,
+      authorizer,
       ...(options.authorizerCacheTtl !== undefined ? { authorizerCacheTtl: options.authorizerCacheTtl } : {}),
     });
     const host = options.host ?? "127.0.0.1";

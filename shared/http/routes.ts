@@ -4,19 +4,9 @@
  * and the OpenAPI document is generated from it.
  */
 import type { Scope } from "../auth/scopes.ts";
+import type { HttpFunctionName } from "../functions.ts";
 
-/** Lambda functions of the HTTP API. Each has one entry module in `functions/`. */
-export const HTTP_FUNCTIONS = {
-  ingest: { entry: "functions/ingest.ts", description: "POST /v1/events: validate and store events" },
-  query: { entry: "functions/query.ts", description: "Read timelines and time ranges" },
-  service: { entry: "functions/service.ts", description: "Health, OpenAPI document and API reference page" },
-} as const;
-export type HttpFunctionName = keyof typeof HTTP_FUNCTIONS;
-
-export const AUTHORIZER_FUNCTION = {
-  entry: "functions/authorizer.ts",
-  description: "Resolves API keys",
-} as const;
+export { AUTHORIZER_FUNCTION, HTTP_FUNCTIONS, type HttpFunctionName } from "../functions.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 

@@ -60,10 +60,17 @@ function resolveId(input: EventInput, newId: () => string): string {
   return newId();
 }
 
-function prepare(input: EventInput, deps: IngestDeps, receivedAt: string): PreparedEvent {
+function prepare(
+  input: EventInput,
+  deps: IngestDeps,
+  receivedAt: string,
+  causedBy?: CausedBy,
+): PreparedEvent {
   const id = resolveId(input, deps.newId);
   const { id: _ignored, type, conversation_id, occurred_at, ...rest } = input;
-  const identified = { ...input, id } as EventInput & { id: string };
+  const identified = { ...input, id, ...(causedBy ? { caused_by: causedBy } : {}) } as EventInput & {
+    id: string;
+  };
   const event = {
     id,
     type,
@@ -72,8 +79,50 @@ function prepare(input: EventInput, deps: IngestDeps, receivedAt: string): Prepa
     received_at: receivedAt,
     sequence: deps.sequence(),
     ...rest,
+    ...(causedBy ? { caused_by: causedBy } : {}),
   } as StoredEvent;
   return { event, hash: contentHash(identified) };
+}
+
+export interface CausedBy {
+  trigger_id?: string;
+  event_id: string;
+  depth: number;
+}
+
+/** What happened to one event appended by the log itself. */
+export interface AppendResult {
+  status: "created" | "duplicate" | "conflict";
+  event: StoredEvent;
+}
+
+/**
+ * Appends events the log itself produces (commands, automation actions) through the same
+ * validation, idempotency and storage as client posts. Unlike clients, the log may set
+ * `caused_by`. Invalid input is a programming error here, reported as a ValidationError.
+ * For a duplicate, `event` is the event as first stored.
+ */
+export async function appendEvents(
+  deps: IngestDeps,
+  tenant: string,
+  inputs: unknown[],
+  options: { causedBy?: CausedBy } = {},
+): Promise<AppendResult[]> {
+  const receivedAt = new Date(deps.now()).toISOString();
+  const prepared = inputs.map((raw, i) => {
+    const valid = validateEventInput(raw, `events[${i}]`);
+    if (!valid.ok) throw new ValidationError("the log produced an invalid event", { errors: valid.errors });
+    return prepare(valid.value, deps, receivedAt, options.causedBy);
+  });
+  const outcomes = await deps.store.putEvents(tenant, prepared);
+  return Promise.all(
+    outcomes.map(async (outcome, i) => {
+      const mine = (prepared[i] as PreparedEvent).event;
+      if (outcome.status === "created") return { status: "created" as const, event: mine };
+      const stored = await deps.store.getEventAt(tenant, outcome.conversationId, outcome.position);
+      return { status: outcome.status, event: stored ?? mine };
+    }),
+  );
 }
 
 /** Splits a request body into one event or a batch, rejecting malformed envelopes whole. */

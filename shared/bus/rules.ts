@@ -1,0 +1,30 @@
+/**
+ * Bus rules, defined once: the CDK app creates an EventBridge rule for each on the bus
+ * (with retries and a DLQ on the target); the local runtime's in-process bus matches the
+ * same patterns with the EventBridge-compatible matcher and calls the same handlers.
+ */
+import type { BusTargetName } from "../functions.ts";
+import { BUS_SOURCE } from "./contract.ts";
+
+export interface BusRule {
+  /** Rule name suffix; the deployed rule is `conversation-log-{stage}-{name}`. */
+  name: string;
+  description: string;
+  /** An EventBridge event pattern over the bus event. */
+  pattern: Record<string, unknown>;
+  target: BusTargetName;
+}
+
+/** Every event of the log. */
+export const ALL_LOG_EVENTS = { source: [BUS_SOURCE] } as const;
+
+export const BUS_RULES: readonly BusRule[] = [];
+
+/**
+ * The filter of the publisher's event source mapping (Lambda event filtering uses the
+ * EventBridge pattern syntax): only inserted event items are published.
+ */
+export const PUBLISH_STREAM_FILTER = {
+  eventName: ["INSERT"],
+  dynamodb: { NewImage: { entity: { S: ["event"] } } },
+} as const;
