@@ -109,7 +109,7 @@ export function policyAllows(result: APIGatewayAuthorizerResult, methodArn: stri
   return allowed;
 }
 
-function lambdaContext(fn: string, requestId: string): Context {
+export function lambdaContext(fn: string, requestId: string): Context {
   const name = `conversation-log-local-${fn}`;
   return {
     callbackWaitsForEmptyEventLoop: true,

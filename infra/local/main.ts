@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     inMemory: args.includes("--in-memory"),
     keys: localKeys(process.env.LOCAL_API_KEYS),
     writeStateFile: true,
+    runBus: true,
     ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
   });
 

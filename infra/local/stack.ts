@@ -3,19 +3,29 @@
  * seeded API keys, and the local gateway in front of the exact Lambda handlers.
  * Used by `npm start`, the end-to-end tests and the benchmark.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ApiKeyStore } from "#shared/auth/api-keys.ts";
-import { AUTHORIZER_FUNCTION, HTTP_FUNCTIONS, type HttpFunctionName } from "#shared/functions.ts";
+import { BUS_RULES } from "#shared/bus/rules.ts";
+import {
+  AUTHORIZER_FUNCTION,
+  BUS_TARGET_FUNCTIONS,
+  type FunctionDef,
+  HTTP_FUNCTIONS,
+  type HttpFunctionName,
+  PUBLISH_FUNCTION,
+} from "#shared/functions.ts";
 import { createDocumentClient } from "#shared/store/client.ts";
 import { TABLE } from "#shared/store/table.ts";
 import { ensureTable, type LocalKey, seedKeys } from "./bootstrap.ts";
+import { type BusTargetHandler, LocalBus } from "./bus.ts";
 import { startDynamoLocal } from "./dynamodb-local.ts";
-import { type AuthorizerHandler, createGateway, type ProxyHandler } from "./gateway.ts";
+import { type AuthorizerHandler, createGateway, lambdaContext, type ProxyHandler } from "./gateway.ts";
+import { type StreamHandler, StreamPoller } from "./stream-poller.ts";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -36,6 +46,11 @@ export interface LocalStackOptions {
   authorizerCacheTtl?: number;
   /** Record the endpoints in {@link LOCAL_STATE_FILE} while running (npm start only). */
   writeStateFile?: boolean;
+  /**
+   * Run the fan-out half too: the stream poller feeding the publish handler, and the local
+   * bus delivering to the bus-target handlers by the shared rules.
+   */
+  runBus?: boolean;
 }
 
 export interface LocalStack {
@@ -43,6 +58,9 @@ export interface LocalStack {
   dynamodbEndpoint: string;
   tableName: string;
   keys: LocalKey[];
+  /** Present when started with `runBus`. */
+  bus?: LocalBus;
+  poller?: StreamPoller;
   stop(): Promise<void>;
 }
 
@@ -92,6 +110,34 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ),
     ) as Record<HttpFunctionName, ProxyHandler>;
     const authorizer = await load<AuthorizerHandler>(AUTHORIZER_FUNCTION.entry);
+
+    let bus: LocalBus | undefined;
+    let poller: StreamPoller | undefined;
+    if (options.runBus) {
+      const targets = Object.fromEntries(
+        await Promise.all(
+          Object.entries(BUS_TARGET_FUNCTIONS).map(async ([name, def]) => [
+            name,
+            await load<BusTargetHandler>((def as FunctionDef).entry),
+          ]),
+        ),
+      ) as Record<string, BusTargetHandler>;
+      bus = new LocalBus({
+        rules: BUS_RULES,
+        targets,
+        context: (target) => lambdaContext(target, randomUUID()),
+      });
+      process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = await bus.start();
+      process.env.EVENT_BUS_NAME = `${TABLE.baseName}-local`;
+      poller = new StreamPoller({
+        endpoint: dynamo.endpoint,
+        tableName,
+        handler: await load<StreamHandler>(PUBLISH_FUNCTION.entry),
+        context: () => lambdaContext("publish", randomUUID()),
+        ...(dataDir ? { checkpointFile: join(dataDir, "stream-checkpoints.json") } : {}),
+      });
+      await poller.start();
+    }
     const server = createGateway({
       functions,
       authorizer,
@@ -116,8 +162,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamodbEndpoint: dynamo.endpoint,
       tableName,
       keys: options.keys,
+      ...(bus ? { bus } : {}),
+      ...(poller ? { poller } : {}),
       stop: async () => {
         if (options.writeStateFile) rmSync(LOCAL_STATE_FILE, { force: true });
+        await poller?.stop();
+        await bus?.stop();
         server.closeAllConnections();
         await new Promise<void>((ok) => server.close(() => ok()));
         await dynamo.stop();
