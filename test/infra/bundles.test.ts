@@ -5,6 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { BUNDLE_BUDGET_BYTES } from "#infra/bundling.ts";
+import {
+  AUTHORIZER_FUNCTION,
+  BUS_TARGET_FUNCTIONS,
+  HTTP_FUNCTIONS,
+  PUBLISH_FUNCTION,
+} from "#shared/functions.ts";
 import { bundleReport } from "../../bench/bundles.ts";
 
 describe("function bundles", () => {

@@ -9,6 +9,8 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "#infra/app.ts";
 import { stageConfig } from "#infra/config.ts";
+import { BUS_RULES } from "#shared/bus/rules.ts";
+import { BUS_TARGET_FUNCTIONS, HTTP_FUNCTIONS } from "#shared/functions.ts";
 import { ROUTES, type Route } from "#shared/http/routes.ts";
 import { TABLE } from "#shared/store/table.ts";
 
@@ -61,16 +63,14 @@ describe("stateful stack", () => {
         { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
         { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
       ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: TABLE.indexes.byTime.name,
-          KeySchema: [
-            { AttributeName: TABLE.indexes.byTime.partitionKey, KeyType: "HASH" },
-            { AttributeName: TABLE.indexes.byTime.sortKey, KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "ALL" },
-        },
-      ],
+      GlobalSecondaryIndexes: Object.values(TABLE.indexes).map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: "HASH" },
+          { AttributeName: index.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
+      })),
       StreamSpecification: { StreamViewType: "NEW_AND_OLD_IMAGES" },
       SSESpecification: { SSEEnabled: true },
     });
@@ -214,7 +214,9 @@ describe("API stack", () => {
 
   it("runs every function on Node 22+ arm64 with an explicit log group and retention", () => {
     const fns = resources(dev.api, "AWS::Lambda::Function").filter(([id]) => /Fn[0-9A-F]{8}$/.test(id));
-    expect(fns).toHaveLength(5);
+    // One per registry entry: HTTP functions, the authorizer, the publisher, bus targets.
+    const registry = { ...HTTP_FUNCTIONS, authorizer: 1, publish: 1, ...BUS_TARGET_FUNCTIONS };
+    expect(fns).toHaveLength(Object.keys(registry).length);
     for (const [, fn] of fns) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",
@@ -320,6 +322,26 @@ describe("API stack", () => {
       TopicName: "conversation-log-dev-alarms",
       KmsMasterKeyId: Match.anyValue(),
     });
+  });
+
+  it("creates one EventBridge rule per shared bus rule, with its exact pattern, retries and a DLQ", () => {
+    const rules = resources(dev.api, "AWS::Events::Rule");
+    expect(rules).toHaveLength(BUS_RULES.length);
+    for (const rule of BUS_RULES) {
+      const name = String(rule.target);
+      const target = functionId(dev.api, name[0]?.toUpperCase() + name.slice(1));
+      dev.api.hasResourceProperties("AWS::Events::Rule", {
+        Name: `conversation-log-dev-${rule.name}`,
+        EventPattern: rule.pattern,
+        Targets: [
+          Match.objectLike({
+            Arn: { "Fn::GetAtt": [target, "Arn"] },
+            RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+            DeadLetterConfig: { Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^RuleTargetDlq"), "Arn"] } },
+          }),
+        ],
+      });
+    }
   });
 
   it("outputs the API URL, the table name and the bus name", () => {
