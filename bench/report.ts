@@ -3,6 +3,7 @@
  */
 import { AUTHORIZER_CACHE_TTL_SECONDS } from "#shared/http/routes.ts";
 import { type BundleReport, renderBundles } from "./bundles.ts";
+import { type FanoutResults, renderFanout } from "./fanout.ts";
 import type { Machine } from "./machine.ts";
 import { type CpuSample, percentile } from "./stats.ts";
 
@@ -83,6 +84,7 @@ export interface BenchResults {
   scaling: ScalingRow[];
   timeline: TimelineRun;
   bundles: BundleReport;
+  fanout: FanoutResults;
   /** Byte sizes of the items each event becomes. */
   itemBytes: { event: number; guard: number };
   javaCpuMeasured: boolean;
@@ -389,6 +391,8 @@ export function renderReport(r: BenchResults): string {
         `| ${s.size} | ${s.samples} | ${ms(s.gateway.p50)} | ${ms(s.gateway.p99)} | ${ms(s.raw.p50)} | ${ms(s.raw.p99)} | ${x(s.gateway.p50 / s.raw.p50)} | ${int(s.meanGatewayEvents)} / ${int(s.meanRawEvents)} | ${kb(s.meanPageBytes)} KB |`,
     ),
     "",
+    ...renderFanout(r.fanout),
+    "",
     "## Function bundles",
     "",
     ...renderBundles(r.bundles),
@@ -410,6 +414,7 @@ export function summary(r: BenchResults): string {
       (s) =>
         `timeline page[size]=${s.size}: gateway p50 ${ms(s.gateway.p50)} ms p99 ${ms(s.gateway.p99)} ms; raw Query p50 ${ms(s.raw.p50)} ms p99 ${ms(s.raw.p99)} ms`,
     ),
+    `publisher: ${Math.round(r.fanout.publisher.recordsPerSecond)} records/s; ingest→trigger action: ${r.fanout.triggerLatency ? `p50 ${ms(r.fanout.triggerLatency.p50)} ms, p99 ${ms(r.fanout.triggerLatency.p99)} ms` : (r.fanout.note ?? "not measured")}`,
     `bundles: ${r.bundles.functions.map((b) => `${b.fn} ${kb(b.bytes)} KB (init ${ms(b.init.p50)} ms)`).join(", ")}; hello-world init ${ms(r.bundles.helloWorld.init.p50)} ms`,
   ];
   return lines.join("\n");

@@ -6,6 +6,8 @@
  *   BENCH_SINGLE=3000      timed single-event requests per side
  *   BENCH_BATCHES=120      timed batches of 100 per side
  *   BENCH_TIMELINE=10000   events in the timeline conversation
+ *   BENCH_BACKLOG=5000     stream records drained by the publisher
+ *   BENCH_TRIGGER_SAMPLES=50  ingest → trigger action samples
  */
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -19,6 +21,7 @@ import { createDocumentClient } from "#shared/store/client.ts";
 import { conversationPk, EVENT_SK_PREFIX } from "#shared/store/keys.ts";
 import { TABLE } from "#shared/store/table.ts";
 import { bundleReport } from "./bundles.ts";
+import { measureFanout } from "./fanout.ts";
 import { describeMachine } from "./machine.ts";
 import {
   type BenchConfig,
@@ -453,6 +456,12 @@ async function main(): Promise<void> {
     await stack.stop();
   }
 
+  log("fan-out: publisher throughput and ingest → trigger latency");
+  const fanout = await measureFanout(ROOT, {
+    backlog: intFromEnv("BENCH_BACKLOG", 5000),
+    triggerSamples: intFromEnv("BENCH_TRIGGER_SAMPLES", 50),
+  });
+
   log("bundling functions/*.ts with esbuild");
   const bundles = await bundleReport(ROOT);
   if (!results) throw new Error("no results");
@@ -461,6 +470,7 @@ async function main(): Promise<void> {
     ...results,
     itemBytes: { event: itemBytes(sample), guard: itemBytes(rawGuardItem(`T#${TENANT}`, sample)) },
     bundles,
+    fanout,
     machine: describeMachine(ROOT),
     date: date.toISOString(),
     config: CONFIG,

@@ -32,6 +32,8 @@ export interface LocalBusOptions {
   maxAttempts?: number;
   /** Backoff base in ms. */
   backoffMs?: number;
+  /** Deliveries in flight per target, like a Lambda target's concurrency. */
+  concurrency?: number;
 }
 
 interface PutEntry {
@@ -56,6 +58,10 @@ export class LocalBus {
   #server: Server | undefined;
   #failing: ((entry: PutEntry) => boolean) | undefined;
   #inFlight = new Set<Promise<void>>();
+  /** Deliveries waiting for a free slot of their target, in arrival order. */
+  readonly #queue: { rule: BusRule; event: EventBridgeEvent<string, unknown> }[] = [];
+  readonly #active = new Map<string, number>();
+  #paused = false;
   readonly #rules: { rule: BusRule; matches: (event: unknown) => boolean }[];
 
   constructor(private readonly options: LocalBusOptions) {
@@ -87,9 +93,22 @@ export class LocalBus {
     this.#failing = predicate === true ? () => true : predicate;
   }
 
-  /** Resolves when every delivery started so far has finished (delivered or dead-lettered). */
+  /** Holds deliveries to targets (events are still accepted and queued), e.g. to time the publisher alone. */
+  pauseDeliveries(): void {
+    this.#paused = true;
+  }
+
+  resumeDeliveries(): void {
+    this.#paused = false;
+    this.#pump();
+  }
+
+  /** Resolves when every accepted event has been delivered or dead-lettered. */
   async idle(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    while (this.#inFlight.size > 0 || (this.#queue.length > 0 && !this.#paused)) {
+      await Promise.allSettled([...this.#inFlight]);
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   async stop(): Promise<void> {
@@ -140,8 +159,29 @@ export class LocalBus {
 
   #route(event: EventBridgeEvent<string, unknown>): void {
     for (const { rule, matches } of this.#rules) {
-      if (!matches(event)) continue;
-      const delivery = this.#deliver(rule, event).finally(() => this.#inFlight.delete(delivery));
+      if (matches(event)) this.#queue.push({ rule, event });
+    }
+    this.#pump();
+  }
+
+  /** Starts queued deliveries while their target has a free slot. */
+  #pump(): void {
+    if (this.#paused) return;
+    const limit = this.options.concurrency ?? 4;
+    for (let i = 0; i < this.#queue.length; ) {
+      const item = this.#queue[i] as { rule: BusRule; event: EventBridgeEvent<string, unknown> };
+      const active = this.#active.get(item.rule.target) ?? 0;
+      if (active >= limit) {
+        i++;
+        continue;
+      }
+      this.#queue.splice(i, 1);
+      this.#active.set(item.rule.target, active + 1);
+      const delivery = this.#deliver(item.rule, item.event).finally(() => {
+        this.#inFlight.delete(delivery);
+        this.#active.set(item.rule.target, (this.#active.get(item.rule.target) ?? 1) - 1);
+        this.#pump();
+      });
       this.#inFlight.add(delivery);
     }
   }
