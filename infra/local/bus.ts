@@ -62,6 +62,7 @@ export class LocalBus {
   readonly #queue: { rule: BusRule; event: EventBridgeEvent<string, unknown> }[] = [];
   readonly #active = new Map<string, number>();
   #paused = false;
+  #failingTargets: ((target: string) => boolean) | undefined;
   readonly #rules: { rule: BusRule; matches: (event: unknown) => boolean }[];
 
   constructor(private readonly options: LocalBusOptions) {
@@ -91,6 +92,11 @@ export class LocalBus {
   /** Makes PutEvents fail every entry the predicate selects (or all), until cleared with undefined. */
   failPutEvents(predicate: ((entry: PutEntry) => boolean) | true | undefined): void {
     this.#failing = predicate === true ? () => true : predicate;
+  }
+
+  /** Makes deliveries to the selected targets fail (as if the function threw) until cleared with undefined. */
+  failDeliveries(predicate: ((target: string) => boolean) | undefined): void {
+    this.#failingTargets = predicate;
   }
 
   /** Holds deliveries to targets (events are still accepted and queued), e.g. to time the publisher alone. */
@@ -192,6 +198,7 @@ export class LocalBus {
     const backoff = this.options.backoffMs ?? 100;
     for (let attempt = 1; ; attempt++) {
       try {
+        if (this.#failingTargets?.(rule.target)) throw new Error(`injected failure of target ${rule.target}`);
         await handler(event, this.options.context(rule.target));
         return;
       } catch (error) {
