@@ -37,6 +37,9 @@ export class StatefulStack extends Stack {
       sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       stream: StreamViewType[TABLE.streamViewType],
+      // Expiring items (Idempotency-Key records) carry their expiry here; readers also treat an
+      // expired item as absent, since TTL deletion lags by up to days.
+      timeToLiveAttribute: TABLE.ttlAttribute,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: config.isProd },
       deletionProtection: config.isProd,

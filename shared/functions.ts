@@ -38,11 +38,26 @@ export const HTTP_FUNCTIONS = {
   },
   query: {
     entry: "functions/query.ts",
-    description: "Read timelines and time ranges",
-    table: { actions: ["Query"], leadingKeys: TENANT_KEYS },
+    description: "Read timelines, time ranges and conversation states",
+    // GetItem: a conversation's state item. Read-only on purpose.
+    table: { actions: ["Query", "GetItem"], leadingKeys: TENANT_KEYS },
     cursorSecret: true,
   },
   service: { entry: "functions/service.ts", description: "Health, OpenAPI document and API reference page" },
+  commands: {
+    entry: "functions/commands.ts",
+    description: "Conversation commands: tag, untag, close, reopen",
+    // Query: does the conversation exist; PutItem/GetItem: the appended event (as ingest) and
+    // the conditional Idempotency-Key record.
+    table: { actions: ["PutItem", "GetItem", "Query"], leadingKeys: TENANT_KEYS },
+  },
+  triggers: {
+    entry: "functions/triggers.ts",
+    description: "/v1/triggers: tenant trigger CRUD",
+    // Tenant keys, not `T#*#TRG`: with `*` spanning `#`, that pattern would also match the
+    // event guard of an event whose id is "TRG" (`T#{tenant}#I#TRG`).
+    table: { actions: ["PutItem", "GetItem", "Query", "UpdateItem", "DeleteItem"], leadingKeys: TENANT_KEYS },
+  },
 } as const satisfies Record<string, FunctionDef>;
 export type HttpFunctionName = keyof typeof HTTP_FUNCTIONS;
 
@@ -63,5 +78,20 @@ export const PUBLISH_FUNCTION = {
  * Functions that consume bus events; `shared/bus/rules.ts` routes events to them. Each
  * receives one EventBridge event (`detail` is the versioned contract of `shared/bus/contract.ts`).
  */
-export const BUS_TARGET_FUNCTIONS = {} as const satisfies Record<string, FunctionDef>;
+export const BUS_TARGET_FUNCTIONS = {
+  state: {
+    entry: "functions/state.ts",
+    description: "Projects every log event into its conversation's state",
+    // GetItem/PutItem: the state item, written conditionally; Query: the timeline to fold.
+    table: { actions: ["GetItem", "PutItem", "Query"], leadingKeys: TENANT_KEYS },
+  },
+  triggerEngine: {
+    entry: "functions/trigger-engine.ts",
+    description: "Runs tenant triggers on every log event",
+    // Query: the tenant's triggers; PutItem/GetItem: action events (as ingest) and failure records.
+    table: { actions: ["Query", "PutItem", "GetItem"], leadingKeys: TENANT_KEYS },
+    // Webhooks: 3 attempts of at most 5 s, with 1 s and 2 s backoff in between.
+    timeoutSeconds: 30,
+  },
+} as const satisfies Record<string, FunctionDef>;
 export type BusTargetName = keyof typeof BUS_TARGET_FUNCTIONS;

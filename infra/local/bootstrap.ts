@@ -5,8 +5,10 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  type DescribeTableCommandOutput,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import * as z from "zod";
@@ -14,12 +16,44 @@ import { type ApiKeyStore, generateKey } from "#shared/auth/api-keys.ts";
 import { SCOPES } from "#shared/auth/scopes.ts";
 import { createTableInput } from "#shared/store/table.ts";
 
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<"created" | "exists"> {
+/**
+ * Creates the table, or brings an existing one (persisted under .data/ by an older version)
+ * up to the shared definition by adding the indexes it lacks, as a deployment would.
+ */
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<"created" | "exists" | "updated"> {
+  let existing: DescribeTableCommandOutput | undefined;
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return "exists";
+    existing = await client.send(new DescribeTableCommand({ TableName: tableName }));
   } catch (error) {
     if ((error as Error).name !== "ResourceNotFoundException") throw error;
+  }
+  if (existing) {
+    const wanted = createTableInput(tableName);
+    const have = new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    const missing = (wanted.GlobalSecondaryIndexes ?? []).filter((i) => !have.has(i.IndexName));
+    // DynamoDB adds one index per UpdateTable call.
+    for (const index of missing) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: wanted.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [
+            {
+              Create: {
+                IndexName: index.IndexName,
+                KeySchema: index.KeySchema,
+                Projection: index.Projection,
+              },
+            },
+          ],
+        }),
+      );
+      await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+    }
+    return missing.length > 0 ? "updated" : "exists";
   }
   try {
     await client.send(new CreateTableCommand(createTableInput(tableName)));

@@ -18,7 +18,20 @@ export interface BusRule {
 /** Every event of the log. */
 export const ALL_LOG_EVENTS = { source: [BUS_SOURCE] } as const;
 
-export const BUS_RULES: readonly BusRule[] = [];
+export const BUS_RULES: readonly BusRule[] = [
+  {
+    name: "conversation-state",
+    description: "Every log event to the conversation-state projector",
+    pattern: ALL_LOG_EVENTS,
+    target: "state",
+  },
+  {
+    name: "triggers",
+    description: "Every log event to the tenant trigger engine",
+    pattern: ALL_LOG_EVENTS,
+    target: "triggerEngine",
+  },
+];
 
 /**
  * The filter of the publisher's event source mapping (Lambda event filtering uses the

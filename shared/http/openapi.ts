@@ -5,8 +5,17 @@
 import * as z from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from "zod-openapi";
 import { EventInputSchema, StoredEventSchema } from "../events/schema.ts";
+import { CreatedTriggerSchema, TriggerInputSchema, TriggerSchema } from "../triggers/schema.ts";
+import {
+  CloseBodySchema,
+  IDEMPOTENCY_TTL_SECONDS,
+  PlainCommandBodySchema,
+  TagBodySchema,
+} from "../usecases/commands.ts";
+import { ConversationSchema } from "../usecases/conversation-state.ts";
 import { MAX_BATCH } from "../usecases/ingest.ts";
-import { EventListParamsSchema, MAX_PAGE_SIZE } from "../usecases/query.ts";
+import { ConversationListParamsSchema, EventListParamsSchema, MAX_PAGE_SIZE } from "../usecases/query.ts";
+import { MAX_TRIGGER_PAGE, TRIGGER_ID_PATTERN } from "../usecases/triggers.ts";
 import { PROBLEM_CONTENT_TYPE } from "./problem.ts";
 import { ROUTES, type Route } from "./routes.ts";
 
@@ -111,7 +120,71 @@ const OPERATIONS: Record<string, Omit<ZodOpenApiOperationObject, "operationId" |
       "404": problem("The conversation has no events in the caller's tenant"),
     },
   },
+  ...conversationOperations(),
+  ...triggerOperations(),
 };
+
+/** `/v1/triggers` operations (API.md "Automations"). */
+function triggerOperations(): typeof OPERATIONS {
+  const path = { path: z.object({ trigger_id: z.string().regex(TRIGGER_ID_PATTERN) }) };
+  const one = jsonContent(z.object({ trigger: TriggerSchema }));
+  const invalid = problem("Invalid trigger: each field error names its path, e.g. when.data.tags");
+  const missing = problem("No such trigger in the caller's tenant");
+  return {
+    createTrigger: {
+      description:
+        "`when` is an EventBridge event pattern matched against the event itself. The trigger applies to " +
+        "every event stored after this call returned. `webhook_secret` (Standard Webhooks) is shown only here.",
+      requestBody: { required: true, content: jsonContent(TriggerInputSchema) },
+      responses: {
+        "201": { description: "Created", content: jsonContent(z.object({ trigger: CreatedTriggerSchema })) },
+        "400": invalid,
+        ...authProblems,
+      },
+    },
+    listTriggers: {
+      description: `In creation order; page[size] 1..${MAX_TRIGGER_PAGE}, page[after] = meta.after_cursor.`,
+      requestParams: {
+        query: z.object({
+          "page[size]": z.string().regex(/^\d+$/).optional(),
+          "page[after]": z.string().regex(TRIGGER_ID_PATTERN).optional(),
+        }),
+      },
+      responses: {
+        "200": {
+          description: "A page of triggers",
+          content: jsonContent(
+            z.object({
+              triggers: z.array(TriggerSchema),
+              meta: z.object({ has_more: z.boolean(), after_cursor: z.string().nullable() }),
+            }),
+          ),
+        },
+        "400": problem("Invalid parameter"),
+        ...authProblems,
+      },
+    },
+    getTrigger: {
+      requestParams: path,
+      responses: { "200": { description: "The trigger", content: one }, ...authProblems, "404": missing },
+    },
+    replaceTrigger: {
+      description: "Replaces the definition; id, created_at and the signing secret stay.",
+      requestParams: path,
+      requestBody: { required: true, content: jsonContent(TriggerInputSchema) },
+      responses: {
+        "200": { description: "The replaced trigger", content: one },
+        "400": invalid,
+        ...authProblems,
+        "404": missing,
+      },
+    },
+    deleteTrigger: {
+      requestParams: path,
+      responses: { "204": { description: "Deleted" }, ...authProblems, "404": missing },
+    },
+  };
+}
 
 let cached: ReturnType<typeof createDocument> | undefined;
 
@@ -155,4 +228,81 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     paths,
   });
   return cached;
+}
+
+/** Conversation state reads and commands (API.md "Read" and "Automations"). */
+function conversationOperations(): typeof OPERATIONS {
+  const conversationId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/);
+  const path = { path: z.object({ conversation_id: conversationId }) };
+  const missing = problem("The conversation has no events in the caller's tenant");
+  const created = {
+    description: `The appended event. A retry with the same Idempotency-Key (kept ${IDEMPOTENCY_TTL_SECONDS / 3600} h) appends nothing and answers the same.`,
+    content: jsonContent(z.object({ event: StoredEventSchema })),
+  };
+  const command = (body: z.ZodType | undefined, description: string) => ({
+    description,
+    requestParams: {
+      ...path,
+      header: z.object({
+        "Idempotency-Key": z
+          .string()
+          .regex(/^[\x21-\x7e]{1,255}$/)
+          .optional()
+          .meta({ description: "Makes retries safe: the same key and request append once and answer alike" }),
+      }),
+    },
+    ...(body ? { requestBody: { required: false, content: jsonContent(body) } } : {}),
+    responses: {
+      "201": created,
+      "400": problem("Invalid body, path parameter or Idempotency-Key"),
+      ...authProblems,
+      "404": missing,
+      "415": problem("Body is not JSON"),
+      "422": problem("The Idempotency-Key was used with a different request"),
+    },
+  });
+  return {
+    getConversation: {
+      requestParams: path,
+      responses: {
+        "200": {
+          description: "The conversation's current state, folded from its events",
+          content: jsonContent(z.object({ conversation: ConversationSchema })),
+        },
+        "400": problem("Invalid conversation id"),
+        ...authProblems,
+        "404": missing,
+      },
+    },
+    listConversations: {
+      description: `Conversation states ordered by (updated_at, conversation_id), ascending; follow page[after] to sync. page[size] 1..${MAX_PAGE_SIZE}.`,
+      requestParams: { query: ConversationListParamsSchema },
+      responses: {
+        "200": {
+          description: "A page of conversations",
+          content: jsonContent(
+            z
+              .object({
+                conversations: z.array(ConversationSchema),
+                meta: z.object({ has_more: z.boolean(), after_cursor: z.string().nullable() }),
+                links: z.object({ next: z.string().nullable() }),
+              })
+              .meta({ id: "ConversationPage" }),
+          ),
+        },
+        "400": problem("Invalid parameter or cursor"),
+        ...authProblems,
+      },
+    },
+    tagConversation: command(TagBodySchema, "Appends ConversationTagged with the given tags."),
+    untagConversation: {
+      ...command(PlainCommandBodySchema, "Appends ConversationUntagged for the tag in the path."),
+      requestParams: {
+        ...command(undefined, "").requestParams,
+        path: z.object({ conversation_id: conversationId, tag: z.string().min(1).max(128) }),
+      },
+    },
+    closeConversation: command(CloseBodySchema, "Appends ConversationClosed."),
+    reopenConversation: command(PlainCommandBodySchema, "Appends ConversationReopened."),
+  };
 }

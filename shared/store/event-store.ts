@@ -31,6 +31,7 @@ import {
   timeIndexKey,
   timeIndexPk,
 } from "./keys.ts";
+import { type Item, mergePage, QueryStream } from "./merge.ts";
 import type { EventFilters, EventStore, Page, PreparedEvent, RangeQuery, WriteOutcome } from "./ports.ts";
 import { TABLE } from "./table.ts";
 
@@ -39,8 +40,6 @@ const EVENTS_PER_TRANSACTION = 50;
 const MAX_WRITE_ROUNDS = 8;
 const LOWEST = "0";
 const HIGHEST = "~";
-
-type Item = Record<string, unknown>;
 
 interface EventItem extends Item {
   pk: string;
@@ -234,7 +233,7 @@ export class DynamoEventStore implements EventStore {
   }
 
   async queryTimeline(tenant: string, conversationId: string, query: RangeQuery): Promise<Page> {
-    const stream = new QueryStream(
+    const stream = eventStream(
       this.db,
       {
         TableName: this.tableName,
@@ -250,18 +249,16 @@ export class DynamoEventStore implements EventStore {
     const buckets = await this.#bucketsInRange(tenant, query);
     const items: StoredEvent[] = [];
     for (const bucket of buckets) {
-      const streams = Array.from(
-        { length: TIME_SHARDS },
-        (_, shard) =>
-          new QueryStream(
-            this.db,
-            {
-              TableName: this.tableName,
-              IndexName: TABLE.indexes.byTime.name,
-              ...rangeCondition("tpk", "tsk", timeIndexPk(tenant, bucket, shard), "", query),
-            },
-            query,
-          ),
+      const streams = Array.from({ length: TIME_SHARDS }, (_, shard) =>
+        eventStream(
+          this.db,
+          {
+            TableName: this.tableName,
+            IndexName: TABLE.indexes.byTime.name,
+            ...rangeCondition("tpk", "tsk", timeIndexPk(tenant, bucket, shard), "", query),
+          },
+          query,
+        ),
       );
       const page = await collect(streams, { ...query, limit: query.limit - items.length });
       items.push(...page.items);
@@ -369,68 +366,11 @@ function positionOfItem(item: Item): string {
   return String(item.tsk);
 }
 
-/**
- * Lazily pages through one Query, skipping the cursor item itself. Without filters, the
- * first request asks for exactly what the page needs, so a timeline page is one Query.
- */
-class QueryStream {
-  readonly #buffer: Item[] = [];
-  #next: Item | undefined;
-  #done = false;
-
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly input: QueryCommandInput,
-    private readonly query: RangeQuery,
-  ) {}
-
-  /** The next item, fetching up to `want` more (plus the cursor item) when the buffer is empty. */
-  async peek(want: number): Promise<Item | undefined> {
-    while (this.#buffer.length === 0 && !this.#done) {
-      const out = await this.db.send(
-        new QueryCommand({
-          ...this.input,
-          // +1 for the cursor item, which the inclusive key bounds return.
-          Limit: want + 1,
-          ExclusiveStartKey: this.#next,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        if (positionOfItem(item) !== this.query.after) this.#buffer.push(item);
-      }
-      this.#next = out.LastEvaluatedKey;
-      this.#done = !this.#next;
-    }
-    return this.#buffer[0];
-  }
-
-  shift(): void {
-    this.#buffer.shift();
-  }
+function eventStream(db: DynamoDBDocumentClient, input: QueryCommandInput, query: RangeQuery): QueryStream {
+  return new QueryStream(db, input, positionOfItem, query.after);
 }
 
-/** Merges ordered streams into one page of `limit` items, plus whether more exist. */
-async function collect(streams: QueryStream[], query: RangeQuery): Promise<Page> {
-  const items: StoredEvent[] = [];
-  const asc = query.direction === "asc";
-  for (;;) {
-    // +1: one item beyond the page tells whether more exist.
-    const want = query.limit - items.length + 1;
-    const heads = await Promise.all(streams.map((s) => s.peek(Math.ceil(want / streams.length))));
-    let best = -1;
-    let bestPos = "";
-    for (const [i, head] of heads.entries()) {
-      if (!head) continue;
-      const pos = positionOfItem(head);
-      if (best < 0 || (asc ? pos < bestPos : pos > bestPos)) {
-        best = i;
-        bestPos = pos;
-      }
-    }
-    if (best < 0) return { items, hasMore: false };
-    if (items.length === query.limit) return { items, hasMore: true };
-    const head = heads[best] as Item;
-    (streams[best] as QueryStream).shift();
-    items.push(toEvent(head));
-  }
+/** Merges ordered event streams into one page of `limit` events, plus whether more exist. */
+function collect(streams: QueryStream[], query: RangeQuery): Promise<Page> {
+  return mergePage(streams, query, toEvent);
 }

@@ -6,10 +6,15 @@
  * | event | `T#{tenant}#C#{conversation}` | `E#{occurred_at}#{id}` |
  * | event id guard | `T#{tenant}#I#{id}` | `I` |
  * | time bucket directory | `T#{tenant}#TB` | `{yyyy-mm}` |
+ * | conversation state | `T#{tenant}#C#{conversation}` | `S` |
+ * | Idempotency-Key record | `T#{tenant}#IK#{sha256(key)}` | `IK` |
  * | API key (lookup) | `K#{sha256(key)}` | `K` |
  * | API key (tenant listing) | `T#{tenant}#KEYS` | `{key id}` |
+ * | trigger | `T#{tenant}#TRG` | `{trigger id}` |
+ * | webhook delivery failure | `T#{tenant}#WHF` | `{failed_at}#{webhook id}` |
  *
  * Index `byTime`: `tpk = T#{tenant}#M#{yyyy-mm}#{shard}`, `tsk = {occurred_at}#{id}`.
+ * Index `byUpdated`: `upk = T#{tenant}#U#{status}#{shard}`, `usk = {updated_at}#{conversation}`.
  * Every tenant-data partition key starts with `T#{tenant}#`, so IAM `dynamodb:LeadingKeys`
  * can confine a role to one tenant.
  */
@@ -119,10 +124,72 @@ export function bucketsBetween(fromIso: string, toIso: string): string[] {
   }
 }
 
+/** Sort key of a conversation's folded state item, beside its events (`E#…` sort after it). */
+export const STATE_SK = "S";
+
+/** The folded state item of a conversation: in the conversation's own partition. */
+export function conversationStateKey(tenant: string, conversationId: string): Key {
+  return { pk: conversationPk(tenant, conversationId), sk: STATE_SK };
+}
+
+/** Shards per status of the `byUpdated` index (the same arithmetic as `byTime`). */
+export const UPDATED_SHARDS = 4;
+
+/** Deterministic shard of a conversation, so its state item stays on one index partition per status. */
+export function updatedShard(conversationId: string): number {
+  return createHash("sha256").update(conversationId).digest().readUInt32BE(0) % UPDATED_SHARDS;
+}
+
+export function updatedIndexPk(tenant: string, status: string, shard: number): string {
+  return `${tenantPrefix(tenant)}U#${status}#${shard}`;
+}
+
+/** `byUpdated` keys of a state item: one partition per status and shard, ordered by `{updated_at}#{conversation}`. */
+export function updatedIndexKey(
+  tenant: string,
+  status: string,
+  conversationId: string,
+  updatedAt: string,
+): { upk: string; usk: string } {
+  return {
+    upk: updatedIndexPk(tenant, status, updatedShard(conversationId)),
+    usk: positionOf(updatedAt, conversationId),
+  };
+}
+
+/**
+ * An Idempotency-Key record, scoped to the tenant. The client's key is hashed: it may hold
+ * any printable character (`#` included) and up to 255 of them.
+ */
+export function idempotencyKey(tenant: string, clientKey: string): Key {
+  return {
+    pk: `${tenantPrefix(tenant)}IK#${createHash("sha256").update(clientKey, "utf8").digest("base64url")}`,
+    sk: "IK",
+  };
+}
+
 export function apiKeyLookupKey(keyHash: string): Key {
   return { pk: `K#${keyHash}`, sk: "K" };
 }
 
 export function tenantApiKeyKey(tenant: string, keyId: string): Key {
   return { pk: `${tenantPrefix(tenant)}KEYS`, sk: keyId };
+}
+
+/** All of a tenant's triggers share one partition: the engine loads them with one Query. */
+export function triggersPk(tenant: string): string {
+  return `${tenantPrefix(tenant)}TRG`;
+}
+
+export function triggerKey(tenant: string, triggerId: string): Key {
+  return { pk: triggersPk(tenant), sk: triggerId };
+}
+
+export function webhookFailuresPk(tenant: string): string {
+  return `${tenantPrefix(tenant)}WHF`;
+}
+
+/** Failures sort by time, so the newest are one reverse Query away. */
+export function webhookFailureKey(tenant: string, failedAt: string, webhookId: string): Key {
+  return { pk: webhookFailuresPk(tenant), sk: `${failedAt}#${webhookId}` };
 }

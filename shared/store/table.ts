@@ -12,9 +12,13 @@ export const TABLE = {
   sortKey: "sk",
   /** DynamoDB stream view: the outbox publisher needs the new image. */
   streamViewType: "NEW_AND_OLD_IMAGES",
+  /** DynamoDB TTL attribute (epoch seconds): expiring items such as Idempotency-Key records. */
+  ttlAttribute: "ttl",
   indexes: {
     /** All conversations of a tenant by time: pk `T#{tenant}#M#{yyyy-mm}#{shard}`, sk `{occurred_at}#{id}`. */
     byTime: { name: "byTime", partitionKey: "tpk", sortKey: "tsk" },
+    /** Conversation states by last update: pk `T#{tenant}#U#{status}#{shard}`, sk `{updated_at}#{conversation}`. */
+    byUpdated: { name: "byUpdated", partitionKey: "upk", sortKey: "usk" },
   },
 } as const;
 

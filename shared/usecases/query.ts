@@ -17,8 +17,10 @@ import {
   toUtcMillis,
 } from "../events/schema.ts";
 import { type FieldError, zodErrors } from "../events/validate.ts";
+import type { ConversationStateStore } from "../store/conversation-ports.ts";
 import { positionOf } from "../store/keys.ts";
 import type { EventFilters, EventStore } from "../store/ports.ts";
+import { type Conversation, type FoldedState, foldEvents, toConversation } from "./conversation-state.ts";
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -54,21 +56,23 @@ const list = <T extends readonly [string, ...string[]]>(values: T, param: string
 
 const timestamp = z.string().transform(toUtcMillis).optional();
 
+const pageSize = z
+  .string()
+  .regex(/^\d+$/, "page[size] must be a whole number from 1 to 1000")
+  .transform(Number)
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(1, "page[size] must be at least 1")
+      .max(MAX_PAGE_SIZE, "page[size] must be at most 1000"),
+  )
+  .optional();
+
 /** Query parameters of the event-list routes; unknown parameters are rejected, not ignored. */
 export const EventListParamsSchema = z
   .strictObject({
-    "page[size]": z
-      .string()
-      .regex(/^\d+$/, "page[size] must be a whole number from 1 to 1000")
-      .transform(Number)
-      .pipe(
-        z
-          .number()
-          .int()
-          .min(1, "page[size] must be at least 1")
-          .max(MAX_PAGE_SIZE, "page[size] must be at most 1000"),
-      )
-      .optional(),
+    "page[size]": pageSize,
     "page[after]": z.string().min(1).optional(),
     "page[before]": z.string().min(1).optional(),
     sort: z
@@ -103,7 +107,11 @@ export interface EventPage {
 }
 
 function parseParams(raw: Record<string, string | undefined>): EventListParams {
-  const parsed = EventListParamsSchema.safeParse(raw);
+  return parseWith(EventListParamsSchema, raw);
+}
+
+function parseWith<S extends z.ZodType>(schema: S, raw: Record<string, string | undefined>): z.output<S> {
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const errors: FieldError[] = zodErrors(parsed.error, "", raw).map((e) =>
       e.message.startsWith("unknown field") ? { ...e, message: "unknown query parameter" } : e,
@@ -175,12 +183,7 @@ export async function getTimeline(
   conversationId: string,
   rawParams: Record<string, string | undefined>,
 ): Promise<EventPage> {
-  const id = IdSchema.safeParse(conversationId);
-  if (!id.success) {
-    throw new ValidationError(`conversation_id ${id.error.issues[0]?.message}`, {
-      errors: [{ path: "conversation_id", message: id.error.issues[0]?.message ?? "invalid" }],
-    });
-  }
+  checkConversationId(conversationId);
   const params = parseParams(rawParams);
   const result = await page(
     deps,
@@ -208,4 +211,95 @@ export async function listEvents(
     });
   }
   return page(deps, tenant, { route: "events" }, params, (q) => deps.store.queryByTime(tenant, q));
+}
+
+export function checkConversationId(conversationId: string): void {
+  const id = IdSchema.safeParse(conversationId);
+  if (!id.success) {
+    throw new ValidationError(`conversation_id ${id.error.issues[0]?.message}`, {
+      errors: [{ path: "conversation_id", message: id.error.issues[0]?.message ?? "invalid" }],
+    });
+  }
+}
+
+export interface ConversationQueryDeps extends QueryDeps {
+  states: ConversationStateStore;
+}
+
+/**
+ * `GET /v1/conversations/{conversation_id}`: the projected state. Before the projector
+ * has written a conversation's first state (its first events are a bus hop away), the
+ * state is folded from the timeline on read, so a conversation with events is never a 404.
+ */
+export async function getConversation(
+  deps: ConversationQueryDeps,
+  tenant: string,
+  conversationId: string,
+): Promise<Conversation> {
+  checkConversationId(conversationId);
+  const stored = await deps.states.getState(tenant, conversationId);
+  if (stored) return toConversation(stored.state, stored.updatedAt);
+  let state: FoldedState | undefined;
+  let updatedAt = "";
+  for await (const events of deps.states.eventsAfter(tenant, conversationId)) {
+    state = foldEvents(state, events);
+    for (const e of events) if (e.received_at > updatedAt) updatedAt = e.received_at;
+  }
+  if (!state) throw new NotFoundError(`conversation ${conversationId} has no events`);
+  // Not projected yet: the last time the log changed this conversation is its newest receipt.
+  return toConversation(state, updatedAt);
+}
+
+const STATUSES = ["closed", "open"] as const;
+
+/** Query parameters of `GET /v1/conversations`; unknown parameters are rejected, not ignored. */
+export const ConversationListParamsSchema = z.strictObject({
+  "page[size]": pageSize,
+  "page[after]": z.string().min(1).optional(),
+  updated_since: timestamp,
+  "filter[status]": list(STATUSES, "filter[status]"),
+});
+
+export interface ConversationPage {
+  conversations: Conversation[];
+  meta: { has_more: boolean; after_cursor: string | null };
+  /** Cursor parameters for the next page; the HTTP layer turns them into a link. */
+  links: { next: { "page[after]": string } | null };
+}
+
+/**
+ * `GET /v1/conversations`: states in (`updated_at`, `conversation_id`) order, ascending, so a
+ * client can sync incrementally by following `page[after]`. Forward paging only: a state that
+ * changes moves to the end of the order, where a client following cursors meets it again.
+ */
+export async function listConversations(
+  deps: ConversationQueryDeps,
+  tenant: string,
+  rawParams: Record<string, string | undefined>,
+): Promise<ConversationPage> {
+  const params = parseWith(ConversationListParamsSchema, rawParams);
+  const statuses = (params["filter[status]"] ?? [...STATUSES]) as ("open" | "closed")[];
+  const fingerprint = queryFingerprint({
+    route: "conversations",
+    statuses,
+    since: params.updated_since,
+  });
+  const cursor = params["page[after]"];
+  const after = cursor ? deps.cursors.decode(tenant, fingerprint, cursor, "page[after]").p : undefined;
+  const result = await deps.states.listByUpdated(tenant, {
+    statuses,
+    limit: params["page[size]"] ?? DEFAULT_PAGE_SIZE,
+    ...(after ? { after } : {}),
+    ...(params.updated_since ? { since: params.updated_since } : {}),
+  });
+  const last = result.items[result.items.length - 1];
+  // An empty page keeps the position it was asked from, so a client can poll for what comes next.
+  const afterCursor = last
+    ? deps.cursors.encode(tenant, fingerprint, positionOf(last.updated_at, last.conversation_id))
+    : (cursor ?? null);
+  return {
+    conversations: result.items,
+    meta: { has_more: result.hasMore, after_cursor: afterCursor },
+    links: { next: result.hasMore && afterCursor ? { "page[after]": afterCursor } : null },
+  };
 }

@@ -338,10 +338,18 @@ describe("OpenAPI", () => {
     expect(Object.keys(paths).sort()).toEqual(
       [
         "/docs",
+        "/v1/conversations",
+        "/v1/conversations/{conversation_id}",
+        "/v1/conversations/{conversation_id}/close",
         "/v1/conversations/{conversation_id}/events",
+        "/v1/conversations/{conversation_id}/reopen",
+        "/v1/conversations/{conversation_id}/tags",
+        "/v1/conversations/{conversation_id}/tags/{tag}",
         "/v1/events",
         "/v1/health",
         "/v1/openapi.json",
+        "/v1/triggers",
+        "/v1/triggers/{trigger_id}",
       ].sort(),
     );
     const schemas = (res.json.components as { schemas: Record<string, unknown> }).schemas;
@@ -352,7 +360,22 @@ describe("OpenAPI", () => {
     const res = await api.call("GET", "/docs", { key: null });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
-    for (const op of ["postEvents", "listEvents", "getConversationEvents"])
+    for (const op of [
+      "postEvents",
+      "listEvents",
+      "getConversationEvents",
+      "getConversation",
+      "listConversations",
+      "tagConversation",
+      "untagConversation",
+      "closeConversation",
+      "reopenConversation",
+      "createTrigger",
+      "listTriggers",
+      "getTrigger",
+      "replaceTrigger",
+      "deleteTrigger",
+    ])
       expect(res.text).toContain(`id="op-${op}"`);
   });
 });

@@ -73,7 +73,9 @@ describe("stateful stack", () => {
       })),
       StreamSpecification: { StreamViewType: "NEW_AND_OLD_IMAGES" },
       SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
     });
+    expect(Object.keys(TABLE.indexes).sort()).toEqual(["byTime", "byUpdated"]);
   });
 
   it("keeps prod data (PITR, deletion protection, retain) and lets dev go", () => {
@@ -239,11 +241,36 @@ describe("API stack", () => {
       ["dynamodb:GetItem", "dynamodb:PutItem", ...xray].sort(),
     );
     expect([...actionsOf(dev.api, "Query")].sort()).toEqual(
-      ["dynamodb:Query", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", ...xray].sort(),
+      [
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        ...xray,
+      ].sort(),
+    );
+    expect([...actionsOf(dev.api, "Commands")].sort()).toEqual(
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", ...xray].sort(),
+    );
+    expect([...actionsOf(dev.api, "State")].sort()).toEqual(
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", ...xray].sort(),
     );
     expect([...actionsOf(dev.api, "Authorizer")].sort()).toEqual(["dynamodb:GetItem", ...xray].sort());
     expect([...actionsOf(dev.api, "Service")].sort()).toEqual([...xray].sort());
     expect(actionsOf(dev.api, "Publish")).toContain("events:PutEvents");
+    expect([...actionsOf(dev.api, "Triggers")].sort()).toEqual(
+      [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        ...xray,
+      ].sort(),
+    );
+    expect([...actionsOf(dev.api, "TriggerEngine")].sort()).toEqual(
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", ...xray].sort(),
+    );
     const dataActions = [...actionsOf(dev.api, "Query")].filter((a) => a.startsWith("dynamodb:"));
     expect(dataActions.length).toBeGreaterThan(0);
     for (const action of dataActions) expect(action).not.toMatch(/Put|Update|Delete|Write|\*/);
@@ -258,7 +285,17 @@ describe("API stack", () => {
     });
     dev.api.hasResourceProperties("AWS::IAM::Policy", {
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Action: "dynamodb:Query", ...leading(["T#*"]) })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: ["dynamodb:Query", "dynamodb:GetItem"], ...leading(["T#*"]) }),
+        ]),
+      },
+    });
+    // Triggers: tenant data only.
+    dev.api.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: Match.arrayWith(["dynamodb:DeleteItem"]), ...leading(["T#*"]) }),
+        ]),
       },
     });
   });
@@ -309,10 +346,17 @@ describe("API stack", () => {
         "conversation-log-dev-PublishDlqDepth",
         "conversation-log-dev-Api5xx",
         "conversation-log-dev-TableThrottles",
-        ...["ingest", "query", "service", "authorizer", "publish"].flatMap((f) => [
-          `conversation-log-dev-${f}-errors`,
-          `conversation-log-dev-${f}-throttles`,
-        ]),
+        ...[
+          "ingest",
+          "query",
+          "service",
+          "commands",
+          "authorizer",
+          "publish",
+          "triggers",
+          "triggerEngine",
+          "state",
+        ].flatMap((f) => [`conversation-log-dev-${f}-errors`, `conversation-log-dev-${f}-throttles`]),
       ]),
     );
     for (const [, a] of resources(dev.api, "AWS::CloudWatch::Alarm")) {

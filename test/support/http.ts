@@ -12,7 +12,14 @@ export interface Api {
   stack: LocalStack;
   tenantA: string;
   tenantB: string;
-  keys: { a: string; aReadOnly: string; aWriteOnly: string; b: string };
+  keys: {
+    a: string;
+    aReadOnly: string;
+    aWriteOnly: string;
+    b: string;
+    aAutomations: string;
+    bAutomations: string;
+  };
   call(
     method: string,
     path: string,
@@ -30,12 +37,21 @@ const newKey = () => `test_${randomBytes(24).toString("base64url")}`;
 export async function startApi(): Promise<Api> {
   const tenantA = uniqueTenant("a");
   const tenantB = uniqueTenant("b");
-  const keys = { a: newKey(), aReadOnly: newKey(), aWriteOnly: newKey(), b: newKey() };
+  const keys = {
+    a: newKey(),
+    aReadOnly: newKey(),
+    aWriteOnly: newKey(),
+    b: newKey(),
+    aAutomations: newKey(),
+    bAutomations: newKey(),
+  };
   const seeds: LocalKey[] = [
     { tenant: tenantA, key: keys.a, scopes: ["events:read", "events:write"] },
     { tenant: tenantA, key: keys.aReadOnly, scopes: ["events:read"] },
     { tenant: tenantA, key: keys.aWriteOnly, scopes: ["events:write"] },
     { tenant: tenantB, key: keys.b, scopes: ["events:read", "events:write"] },
+    { tenant: tenantA, key: keys.aAutomations, scopes: ["automations:write"] },
+    { tenant: tenantB, key: keys.bAutomations, scopes: ["automations:write"] },
   ];
   const stack = await startLocalStack({
     port: 0,

@@ -1,0 +1,43 @@
+/**
+ * Lambda entry point: the trigger engine, a bus rule target (`shared/bus/rules.ts`). It
+ * receives one EventBridge event; throwing makes EventBridge retry it (then its DLQ), which
+ * the engine only does when appending action events failed.
+ */
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type { EventBridgeEvent } from "aws-lambda";
+import { BusDetailSchema } from "#shared/bus/contract.ts";
+import { loadTableName } from "#shared/config.ts";
+import { logger } from "#shared/logger.ts";
+import { createDocumentClient } from "#shared/store/client.ts";
+import { DynamoEventStore } from "#shared/store/event-store.ts";
+import { DynamoTriggerStore } from "#shared/store/trigger-store.ts";
+import { defaultIngestDeps } from "#shared/usecases/ingest.ts";
+import { runTriggers } from "#shared/usecases/trigger-engine.ts";
+import { HttpWebhookSender } from "#shared/webhooks/sender.ts";
+
+const db = createDocumentClient();
+const tableName = loadTableName();
+const deps = {
+  ingest: defaultIngestDeps(new DynamoEventStore(db, tableName)),
+  triggers: new DynamoTriggerStore(db, tableName),
+  // In Lambda, loopback is the Runtime API: only the local runtime may call loopback receivers.
+  webhooks: new HttpWebhookSender({ allowLoopback: process.env.AWS_LAMBDA_FUNCTION_NAME === undefined }),
+  now: Date.now,
+};
+
+export const handler = middy<EventBridgeEvent<string, unknown>>()
+  .use(injectLambdaContext(logger))
+  .handler(async (busEvent) => {
+    const parsed = BusDetailSchema.safeParse(busEvent.detail);
+    if (!parsed.success) {
+      // Retrying cannot fix a malformed detail; the rule only routes the log's own events.
+      logger.error("bus event detail does not match the contract", {
+        id: busEvent.id,
+        issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
+      });
+      return;
+    }
+    const report = await runTriggers(deps, parsed.data);
+    if (report.fired.length > 0) logger.info("triggers fired", { event_id: parsed.data.event.id, ...report });
+  });

@@ -1,0 +1,155 @@
+/**
+ * DynamoDB adapter of the {@link ConversationStateStore} port.
+ *
+ * The state item lives in the conversation's own partition (`sk = S`), so the projector's
+ * reads and its conditional write stay on one partition. Its `byUpdated` keys put it in one
+ * of {@link UPDATED_SHARDS} partitions per status, ordered by `{updated_at}#{conversation}`,
+ * so `GET /v1/conversations?filter[status]=open` reads only open conversations.
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import type { StoredEvent } from "../events/schema.ts";
+import { type Conversation, type FoldedState, toConversation } from "../usecases/conversation-state.ts";
+import type { ConversationListQuery, ConversationStateStore, StoredState } from "./conversation-ports.ts";
+import {
+  conversationPk,
+  conversationStateKey,
+  EVENT_SK_PREFIX,
+  UPDATED_SHARDS,
+  updatedIndexKey,
+  updatedIndexPk,
+} from "./keys.ts";
+import { type Item, mergePage, QueryStream } from "./merge.ts";
+import { TABLE } from "./table.ts";
+
+/** Above every position: positions start with a digit. */
+const HIGHEST = "~";
+
+export class DynamoConversationStateStore implements ConversationStateStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getState(tenant: string, conversationId: string): Promise<StoredState | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: conversationStateKey(tenant, conversationId),
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return undefined;
+    const { updated_at, ...rest } = JSON.parse(String(out.Item.doc)) as Conversation;
+    return { state: { ...rest, position: String(out.Item.pos) }, updatedAt: updated_at };
+  }
+
+  async *eventsAfter(tenant: string, conversationId: string, after?: string): AsyncIterable<StoredEvent[]> {
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          // BETWEEN rather than `>`: the state item (`S`) sorts after every `E#…` event.
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+          ExpressionAttributeValues: {
+            ":pk": conversationPk(tenant, conversationId),
+            ":lo": `${EVENT_SK_PREFIX}${after ?? ""}`,
+            ":hi": `${EVENT_SK_PREFIX}${HIGHEST}`,
+          },
+          ProjectionExpression: "tsk, doc",
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      const events = (out.Items ?? [])
+        .filter((item) => item.tsk !== after)
+        .map((item) => JSON.parse(String(item.doc)) as StoredEvent);
+      if (events.length > 0) yield events;
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  async putState(
+    tenant: string,
+    state: FoldedState,
+    updatedAt: string,
+    expectedVersion: number | undefined,
+  ): Promise<boolean> {
+    const conversation = toConversation(state, updatedAt);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...conversationStateKey(tenant, state.conversation_id),
+            ...updatedIndexKey(tenant, state.status, state.conversation_id, updatedAt),
+            entity: "state",
+            cid: state.conversation_id,
+            pos: state.position,
+            event_count: state.event_count,
+            updated_at: updatedAt,
+            doc: JSON.stringify(conversation),
+          },
+          // Optimistic concurrency: event_count grows with every write, so it is the version.
+          ...(expectedVersion === undefined
+            ? { ConditionExpression: "attribute_not_exists(pk)" }
+            : {
+                ConditionExpression: "event_count = :v",
+                ExpressionAttributeValues: { ":v": expectedVersion },
+              }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async listByUpdated(
+    tenant: string,
+    query: ConversationListQuery,
+  ): Promise<{ items: Conversation[]; hasMore: boolean }> {
+    const { partitionKey, sortKey, name } = TABLE.indexes.byUpdated;
+    const streams = query.statuses.flatMap((status) =>
+      Array.from({ length: UPDATED_SHARDS }, (_, shard) => {
+        const names: Record<string, string> = { "#pk": partitionKey };
+        const values: Record<string, unknown> = { ":pk": updatedIndexPk(tenant, status, shard) };
+        let condition = "#pk = :pk";
+        // A cursor always lies at or after `since` (both are in its signed query), so it alone bounds the read.
+        const lower =
+          query.after !== undefined
+            ? { op: ">", value: query.after }
+            : query.since !== undefined
+              ? { op: ">=", value: query.since }
+              : undefined;
+        if (lower) {
+          names["#sk"] = sortKey;
+          values[":lo"] = lower.value;
+          condition += ` AND #sk ${lower.op} :lo`;
+        }
+        const input: QueryCommandInput = {
+          TableName: this.tableName,
+          IndexName: name,
+          KeyConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: true,
+        };
+        return new QueryStream(this.db, input, (item) => String(item[sortKey]));
+      }),
+    );
+    return mergePage(
+      streams,
+      { direction: "asc", limit: query.limit },
+      (item) => JSON.parse(String(item.doc)) as Conversation,
+    );
+  }
+}

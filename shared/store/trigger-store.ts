@@ -1,0 +1,251 @@
+/**
+ * Triggers and webhook delivery failures: the port the use cases depend on, and its
+ * DynamoDB adapter.
+ *
+ * A trigger is one item under `T#{tenant}#TRG` (see keys.ts): its definition as a JSON string
+ * (`doc`, so a pattern's numbers and nulls round-trip exactly), its timestamps, and the
+ * webhook signing secret. The secret is stored as is (the engine needs it in clear to sign):
+ * the table is encrypted at rest, only roles confined to tenant data can reach the item, and
+ * the API never returns it after the create call (docs/decisions.md).
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { Trigger, TriggerAction } from "../triggers/schema.ts";
+import { triggerKey, triggersPk, webhookFailureKey, webhookFailuresPk } from "./keys.ts";
+
+/** A trigger with what only the log sees. */
+export interface StoredTrigger extends Trigger {
+  secret: string;
+}
+
+export interface TriggerDefinition {
+  name: string;
+  enabled: boolean;
+  when: Record<string, unknown>;
+  actions: TriggerAction[];
+}
+
+export interface TriggerPage {
+  items: StoredTrigger[];
+  hasMore: boolean;
+}
+
+/** A webhook delivery that failed every attempt: kept, never thrown away silently. */
+export interface DeliveryFailure {
+  webhook_id: string;
+  trigger_id: string;
+  event_id: string;
+  action_index: number;
+  url: string;
+  status: "failed";
+  attempts: number;
+  /** HTTP status of the last attempt, when the receiver answered at all. */
+  last_status?: number;
+  last_error: string;
+  failed_at: string;
+}
+
+export interface TriggerRepository {
+  create(tenant: string, trigger: StoredTrigger): Promise<void>;
+  get(tenant: string, id: string): Promise<StoredTrigger | undefined>;
+  /** Ascending by id (ids sort by creation time), after `after` (exclusive). */
+  list(tenant: string, options: { limit: number; after?: string }): Promise<TriggerPage>;
+  /** Every trigger of the tenant; what the engine evaluates. */
+  all(tenant: string): Promise<StoredTrigger[]>;
+  /** Replaces the definition; undefined when there is no such trigger. */
+  replace(
+    tenant: string,
+    id: string,
+    definition: TriggerDefinition,
+    updatedAt: string,
+  ): Promise<StoredTrigger | undefined>;
+  /** Whether a trigger was deleted. */
+  delete(tenant: string, id: string): Promise<boolean>;
+  recordFailure(tenant: string, failure: DeliveryFailure): Promise<void>;
+  listFailures(tenant: string): Promise<DeliveryFailure[]>;
+}
+
+interface TriggerItem {
+  pk: string;
+  sk: string;
+  entity: "trigger";
+  id: string;
+  doc: string;
+  secret: string;
+  created_at: string;
+  updated_at: string;
+}
+
+function fromItem(item: Record<string, unknown>): StoredTrigger {
+  const t = item as unknown as TriggerItem;
+  const def = JSON.parse(t.doc) as TriggerDefinition;
+  return {
+    id: t.id,
+    name: def.name,
+    enabled: def.enabled,
+    when: def.when,
+    actions: def.actions,
+    created_at: t.created_at,
+    updated_at: t.updated_at,
+    secret: t.secret,
+  };
+}
+
+function docOf(t: TriggerDefinition): string {
+  return JSON.stringify({ name: t.name, enabled: t.enabled, when: t.when, actions: t.actions });
+}
+
+export class DynamoTriggerStore implements TriggerRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(tenant: string, trigger: StoredTrigger): Promise<void> {
+    const item: TriggerItem = {
+      ...triggerKey(tenant, trigger.id),
+      entity: "trigger",
+      id: trigger.id,
+      doc: docOf(trigger),
+      secret: trigger.secret,
+      created_at: trigger.created_at,
+      updated_at: trigger.updated_at,
+    };
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
+  }
+
+  async get(tenant: string, id: string): Promise<StoredTrigger | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: triggerKey(tenant, id), ConsistentRead: true }),
+    );
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  async list(tenant: string, options: { limit: number; after?: string }): Promise<TriggerPage> {
+    const items: StoredTrigger[] = [];
+    let start: Record<string, unknown> | undefined = options.after
+      ? { ...triggerKey(tenant, options.after) }
+      : undefined;
+    // One more than asked tells whether another page exists without a second round trip.
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": triggersPk(tenant) },
+          ConsistentRead: true,
+          Limit: options.limit + 1 - items.length,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []).map(fromItem));
+      start = out.LastEvaluatedKey;
+    } while (start && items.length <= options.limit);
+    return { items: items.slice(0, options.limit), hasMore: items.length > options.limit };
+  }
+
+  async all(tenant: string): Promise<StoredTrigger[]> {
+    const items: StoredTrigger[] = [];
+    let start: Record<string, unknown> | undefined;
+    // One Query in practice; more pages only past 1 MB of triggers.
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": triggersPk(tenant) },
+          // A trigger must apply to every event stored after its create call returned.
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []).map(fromItem));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async replace(
+    tenant: string,
+    id: string,
+    definition: TriggerDefinition,
+    updatedAt: string,
+  ): Promise<StoredTrigger | undefined> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: triggerKey(tenant, id),
+          // created_at, the id and the secret survive a replace.
+          UpdateExpression: "SET #doc = :doc, updated_at = :u",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#doc": "doc" },
+          ExpressionAttributeValues: { ":doc": docOf(definition), ":u": updatedAt },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return out.Attributes ? fromItem(out.Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(tenant: string, id: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: triggerKey(tenant, id),
+          ConditionExpression: "attribute_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async recordFailure(tenant: string, failure: DeliveryFailure): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...webhookFailureKey(tenant, failure.failed_at, failure.webhook_id),
+          entity: "webhook-failure",
+          ...failure,
+        },
+      }),
+    );
+  }
+
+  async listFailures(tenant: string): Promise<DeliveryFailure[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": webhookFailuresPk(tenant) },
+        ConsistentRead: true,
+        ScanIndexForward: false,
+      }),
+    );
+    return (out.Items ?? []).map((item) => {
+      const { pk: _pk, sk: _sk, entity: _e, ...failure } = item;
+      return failure as DeliveryFailure;
+    });
+  }
+}

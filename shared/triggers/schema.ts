@@ -1,0 +1,133 @@
+/**
+ * Tenant triggers (API.md "Automations"): the request body, validated with zod, and the
+ * resource the API returns. `when` is an EventBridge event pattern over the unified event
+ * itself (the bus detail's `event`), checked with the same matcher the engine runs.
+ */
+import * as z from "zod";
+import { validatePattern } from "../bus/event-pattern.ts";
+
+export const ACTION_TYPES = ["add_tags", "close", "reopen", "webhook"] as const;
+/** Bounds the work one bus event can cause per trigger. */
+export const MAX_ACTIONS = 10;
+/** EventBridge caps a rule's pattern at 4096 characters; ours follow the same budget. */
+export const MAX_PATTERN_CHARS = 4096;
+
+const HOSTS_ALLOWED_OVER_HTTP = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Webhook URLs must be https: the payload is conversation data. Plain http is accepted only
+ * for loopback hosts, so a receiver on the developer's machine (and the tests) can listen.
+ */
+const WebhookUrlSchema = z
+  .string()
+  .max(2048, "must be at most 2048 characters")
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be an absolute URL, e.g. https://example.com/hooks" });
+      return;
+    }
+    if (url.username || url.password) {
+      ctx.addIssue({ code: "custom", message: "must not carry credentials; the signature authenticates us" });
+    }
+    if (url.protocol === "https:") return;
+    if (url.protocol === "http:" && HOSTS_ALLOWED_OVER_HTTP.has(url.hostname)) return;
+    ctx.addIssue({
+      code: "custom",
+      message: "must use https (http is allowed only for localhost and 127.0.0.1)",
+    });
+  })
+  .meta({ format: "uri", example: "https://example.com/hooks/conversation-log" });
+
+const tag = z.string().min(1, "must not be empty").max(128, "must be at most 128 characters");
+
+export const TriggerActionSchema = z
+  .discriminatedUnion(
+    "type",
+    [
+      z.strictObject({
+        type: z.literal("add_tags"),
+        tags: z.array(tag).min(1, "must hold at least one tag").max(50, "must hold at most 50 tags"),
+      }),
+      z.strictObject({
+        type: z.literal("close"),
+        reason: z.string().max(1024, "must be at most 1024 characters").optional(),
+      }),
+      z.strictObject({ type: z.literal("reopen") }),
+      z.strictObject({ type: z.literal("webhook"), url: WebhookUrlSchema }),
+    ],
+    { error: () => `must be one of: ${ACTION_TYPES.join(", ")}` },
+  )
+  .meta({ id: "TriggerAction" });
+
+export type TriggerAction = z.infer<typeof TriggerActionSchema>;
+
+/**
+ * Any JSON object at the schema level; {@link validatePattern} is the authority and its
+ * messages (`data.tags: ...`) become field errors under `when` in the use case.
+ */
+export const EventPatternSchema = z.record(z.string(), z.unknown()).meta({
+  id: "EventPattern",
+  description:
+    "An Amazon EventBridge event pattern matched against the unified event itself (not the bus envelope), " +
+    'e.g. {"type": ["ConversationTagged"], "data": {"tags": ["spam"]}}.',
+});
+
+export const TriggerInputSchema = z
+  .strictObject({
+    name: z.string().trim().min(1, "must not be empty").max(256, "must be at most 256 characters"),
+    /** Defaults to true: a trigger is usually created to run. */
+    enabled: z.boolean().default(true),
+    when: EventPatternSchema,
+    actions: z
+      .array(TriggerActionSchema)
+      .min(1, "must hold at least one action")
+      .max(MAX_ACTIONS, `must hold at most ${MAX_ACTIONS} actions`),
+  })
+  .meta({ id: "TriggerInput" });
+
+export type TriggerInput = z.infer<typeof TriggerInputSchema>;
+
+/** A stored trigger as the API shows it: never with its signing secret. */
+export const TriggerSchema = z
+  .object({
+    id: z.string().meta({ example: "trg_01JZ8X6F3P2Q0M9V7T4R5S6W1Y" }),
+    name: z.string(),
+    enabled: z.boolean(),
+    when: EventPatternSchema,
+    actions: z.array(TriggerActionSchema),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: "Trigger" });
+
+export type Trigger = z.infer<typeof TriggerSchema>;
+
+/** The create answer: the only time the signing secret is ever shown. */
+export const CreatedTriggerSchema = TriggerSchema.extend({
+  webhook_secret: z.string().meta({
+    description:
+      "Standard Webhooks signing secret (whsec_<base64>) for this trigger's webhook actions. Shown only here.",
+  }),
+}).meta({ id: "CreatedTrigger" });
+
+/** Problems with a pattern as `{ path: when.<field>, message }`. */
+export function patternErrors(when: unknown): { path: string; message: string }[] {
+  const size = JSON.stringify(when)?.length ?? 0;
+  if (size > MAX_PATTERN_CHARS) {
+    return [
+      { path: "when", message: `is ${size} characters; a pattern may have at most ${MAX_PATTERN_CHARS}` },
+    ];
+  }
+  return validatePattern(when).map((issue) => {
+    // Issues read `field.path: what is wrong`, or just `what is wrong` for the pattern as a whole.
+    const m = /^([^\s:][^:]*?): (.*)$/s.exec(issue);
+    if (m && !/\s/.test(m[1] as string)) {
+      const field = m[1] as string;
+      return { path: field.startsWith("[") ? `when${field}` : `when.${field}`, message: m[2] as string };
+    }
+    return { path: "when", message: issue };
+  });
+}

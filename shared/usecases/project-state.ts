@@ -1,0 +1,76 @@
+/**
+ * The conversation-state projector: keeps each conversation's stored state equal to
+ * `foldEvents(undefined, timeline)`, whatever order events arrive in and however often the
+ * bus delivers them. See docs/data-model.md ("Conversation state") for the argument.
+ *
+ * For one delivered event:
+ * - after the state's position (the common case): fold only the timeline after it;
+ * - at or before it (a late arrival, or a re-delivery), or no state yet: read the whole
+ *   timeline; if every event up to the state's position was already counted, the event is
+ *   covered and nothing is written; otherwise refold from scratch;
+ * - write with an optimistic condition on the version read (`event_count`, which grows with
+ *   every write), and on a lost race re-read and recompute.
+ */
+import { StoreUnavailableError } from "../errors.ts";
+import type { ConversationStateStore } from "../store/conversation-ports.ts";
+import { positionOf } from "../store/keys.ts";
+import { type FoldedState, foldEvents } from "./conversation-state.ts";
+
+export interface ProjectorDeps {
+  states: ConversationStateStore;
+  /** Milliseconds since the epoch: stamps `updated_at`. */
+  now: () => number;
+}
+
+/**
+ * - `incremental`, `refolded`: the state was written;
+ * - `covered`: the event was already counted (a re-delivery, or folded by a neighbour's projection);
+ * - `no-events`: the timeline does not hold the event (nothing to project).
+ */
+export type ProjectionOutcome = "incremental" | "refolded" | "covered" | "no-events";
+
+/** Enough to absorb a burst of events of one conversation projected at once. */
+const MAX_ATTEMPTS = 12;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function projectEvent(
+  deps: ProjectorDeps,
+  tenant: string,
+  event: { conversation_id: string; occurred_at: string; id: string },
+): Promise<ProjectionOutcome> {
+  const { states } = deps;
+  const conversationId = event.conversation_id;
+  const position = positionOf(event.occurred_at, event.id);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await sleep(Math.random() * 5 * 2 ** Math.min(attempt, 6));
+    const current = await states.getState(tenant, conversationId);
+    let next: FoldedState | undefined;
+    let outcome: ProjectionOutcome;
+    if (current && position > current.state.position) {
+      next = current.state;
+      for await (const page of states.eventsAfter(tenant, conversationId, current.state.position)) {
+        next = foldEvents(next, page);
+      }
+      if (next === current.state) return "no-events";
+      outcome = "incremental";
+    } else {
+      // Every event up to the state's position that the state did not count arrived after
+      // it was computed: if there is none, this event is covered.
+      let atOrBefore = 0;
+      for await (const page of states.eventsAfter(tenant, conversationId)) {
+        if (current)
+          atOrBefore += page.filter((e) => positionOf(e.occurred_at, e.id) <= current.state.position).length;
+        next = foldEvents(next, page);
+      }
+      if (!next) return "no-events";
+      if (current && atOrBefore === current.state.event_count) return "covered";
+      outcome = "refolded";
+    }
+    const now = new Date(deps.now()).toISOString();
+    // Never move backwards, even if this container's clock is behind the last writer's.
+    const updatedAt = current && current.updatedAt > now ? current.updatedAt : now;
+    if (await states.putState(tenant, next, updatedAt, current?.state.event_count)) return outcome;
+  }
+  throw new StoreUnavailableError(`conversation ${conversationId} is too contended to project now; retry`);
+}

@@ -1,0 +1,125 @@
+/**
+ * Outbound webhooks, signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`,
+ * `webhook-signature: v1,<base64 HMAC-SHA256>`) with the maintained `standardwebhooks`
+ * package, sent with a per-attempt timeout and retried with exponential backoff.
+ *
+ * The id is the caller's (deterministic per trigger, event and action) and stays the same
+ * across attempts and re-deliveries, so receivers can dedupe; the timestamp and signature are
+ * fresh per attempt, because verifiers reject timestamps older than five minutes.
+ */
+import { Webhook } from "standardwebhooks";
+
+export interface WebhookRequest {
+  url: string;
+  /** `webhook-id`: the receiver's idempotency key. */
+  id: string;
+  /** The exact bytes that are signed and sent. */
+  payload: string;
+  /** `whsec_<base64>`. */
+  secret: string;
+}
+
+export interface DeliveryResult {
+  ok: boolean;
+  attempts: number;
+  /** HTTP status of the last attempt, when there was an answer. */
+  lastStatus?: number;
+  lastError?: string;
+}
+
+export interface WebhookSender {
+  send(request: WebhookRequest): Promise<DeliveryResult>;
+}
+
+export interface HttpWebhookSenderOptions {
+  /** Attempts in all, the first included. Default 3. */
+  attempts?: number;
+  /** Per attempt. Default 5000. */
+  timeoutMs?: number;
+  /** Wait before the second attempt; doubles each time. Default 1000. */
+  backoffMs?: number;
+  /**
+   * Whether loopback and link-local hosts may be called. Off in Lambda, where 127.0.0.1:9001
+   * is the Lambda Runtime API and 169.254.0.0/16 holds platform endpoints: a tenant's URL must
+   * never reach them. On for the local runtime and tests, whose receivers listen on loopback.
+   */
+  allowLoopback?: boolean;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Literal loopback, link-local and unspecified hosts (names that resolve there are not caught). */
+function isLocalHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return (
+    h === "localhost" ||
+    h.endsWith(".localhost") ||
+    /^127\./.test(h) ||
+    /^169\.254\./.test(h) ||
+    h === "0.0.0.0" ||
+    h === "::1" ||
+    h === "::" ||
+    /^fe80:/.test(h)
+  );
+}
+
+export class HttpWebhookSender implements WebhookSender {
+  readonly #attempts: number;
+  readonly #timeoutMs: number;
+  readonly #backoffMs: number;
+  readonly #allowLoopback: boolean;
+
+  constructor(options: HttpWebhookSenderOptions = {}) {
+    this.#attempts = options.attempts ?? 3;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#backoffMs = options.backoffMs ?? 1000;
+    this.#allowLoopback = options.allowLoopback ?? false;
+  }
+
+  async send(request: WebhookRequest): Promise<DeliveryResult> {
+    const url = new URL(request.url);
+    if (!this.#allowLoopback && isLocalHost(url.hostname)) {
+      return {
+        ok: false,
+        attempts: 0,
+        lastError: `refused: ${url.hostname} is a loopback or link-local host`,
+      };
+    }
+    const signer = new Webhook(request.secret);
+    let result: DeliveryResult = { ok: false, attempts: 0 };
+    for (let attempt = 1; attempt <= this.#attempts; attempt++) {
+      if (attempt > 1) await sleep(this.#backoffMs * 2 ** (attempt - 2));
+      const now = new Date();
+      try {
+        const res = await fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "user-agent": "conversation-log-webhooks/1",
+            "webhook-id": request.id,
+            "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
+            "webhook-signature": signer.sign(request.id, now, request.payload),
+          },
+          body: request.payload,
+          // A redirect could point a signed payload anywhere; receivers give their final URL.
+          redirect: "manual",
+          signal: AbortSignal.timeout(this.#timeoutMs),
+        });
+        // The body is not needed, but must be consumed so the connection is released.
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.status >= 200 && res.status < 300)
+          return { ok: true, attempts: attempt, lastStatus: res.status };
+        result = { ok: false, attempts: attempt, lastStatus: res.status, lastError: `HTTP ${res.status}` };
+      } catch (error) {
+        const message =
+          error instanceof Error && error.name === "TimeoutError"
+            ? `timed out after ${this.#timeoutMs} ms`
+            : error instanceof Error
+              ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
+              : String(error);
+        result = { ok: false, attempts: attempt, lastError: message };
+      }
+    }
+    return result;
+  }
+}
