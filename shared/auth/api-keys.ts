@@ -6,15 +6,11 @@
  * tenant-less key in the table, read by the authorizer) and a listing item under the tenant.
  */
 import { createHash, randomBytes } from "node:crypto";
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ulid } from "ulid";
 import { ValidationError } from "../errors.ts";
 import { apiKeyLookupKey, TENANT_PATTERN, tenantApiKeyKey, tenantPrefix } from "../store/keys.ts";
+import { queryAll } from "../store/query-pages.ts";
 import { isScope, SCOPES, type Scope } from "./scopes.ts";
 
 export const KEY_PREFIX = "clk_";
@@ -125,24 +121,16 @@ export class ApiKeyStore {
   }
 
   async list(tenant: string): Promise<ApiKeyRecord[]> {
-    const records: ApiKeyRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": `${tenantPrefix(tenant)}KEYS` },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const { key_id, tenant: t, scopes, created_at, revoked, hint, name } = item as ApiKeyRecord;
-        records.push({ key_id, tenant: t, scopes, created_at, revoked, hint, ...(name ? { name } : {}) });
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return records;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": `${tenantPrefix(tenant)}KEYS` },
+    });
+    return items.map((item) => {
+      // Only the listed fields: the stored item also holds the key's hash.
+      const { key_id, tenant: t, scopes, created_at, revoked, hint, name } = item as unknown as ApiKeyRecord;
+      return { key_id, tenant: t, scopes, created_at, revoked, hint, ...(name ? { name } : {}) };
+    });
   }
 
   /** Revokes a key of the tenant; returns false when the tenant has no such key. */

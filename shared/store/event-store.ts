@@ -33,6 +33,7 @@ import {
 } from "./keys.ts";
 import { type Item, mergePage, QueryStream } from "./merge.ts";
 import type { EventFilters, EventStore, Page, PreparedEvent, RangeQuery, WriteOutcome } from "./ports.ts";
+import { queryAll } from "./query-pages.ts";
 import { TABLE } from "./table.ts";
 
 /** DynamoDB allows 100 actions per transaction; each event takes two. */
@@ -270,27 +271,18 @@ export class DynamoEventStore implements EventStore {
   /** Buckets that hold data and overlap the query, in the direction of travel. */
   async #bucketsInRange(tenant: string, query: RangeQuery): Promise<string[]> {
     const { lo, hi } = bounds(query);
-    const buckets: string[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
-          ExpressionAttributeValues: {
-            ":pk": bucketDirectoryPk(tenant),
-            ":lo": lo === LOWEST ? LOWEST : timeBucket(lo),
-            ":hi": hi === HIGHEST ? HIGHEST : timeBucket(hi),
-          },
-          ScanIndexForward: query.direction === "asc",
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) buckets.push(String(item.sk));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return buckets;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+      ExpressionAttributeValues: {
+        ":pk": bucketDirectoryPk(tenant),
+        ":lo": lo === LOWEST ? LOWEST : timeBucket(lo),
+        ":hi": hi === HIGHEST ? HIGHEST : timeBucket(hi),
+      },
+      ScanIndexForward: query.direction === "asc",
+      ConsistentRead: true,
+    });
+    return items.map((item) => String(item.sk));
   }
 }
 

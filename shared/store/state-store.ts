@@ -11,7 +11,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { StoredEvent } from "../events/schema.ts";
@@ -25,7 +24,8 @@ import {
   updatedIndexKey,
   updatedIndexPk,
 } from "./keys.ts";
-import { type Item, mergePage, QueryStream } from "./merge.ts";
+import { mergePage, QueryStream } from "./merge.ts";
+import { queryPages } from "./query-pages.ts";
 import { TABLE } from "./table.ts";
 
 /** Above every position: positions start with a digit. */
@@ -51,29 +51,24 @@ export class DynamoConversationStateStore implements ConversationStateStore {
   }
 
   async *eventsAfter(tenant: string, conversationId: string, after?: string): AsyncIterable<StoredEvent[]> {
-    let start: Item | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          // BETWEEN rather than `>`: the state item (`S`) sorts after every `E#…` event.
-          KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
-          ExpressionAttributeValues: {
-            ":pk": conversationPk(tenant, conversationId),
-            ":lo": `${EVENT_SK_PREFIX}${after ?? ""}`,
-            ":hi": `${EVENT_SK_PREFIX}${HIGHEST}`,
-          },
-          ProjectionExpression: "tsk, doc",
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      const events = (out.Items ?? [])
+    const pages = queryPages(this.db, {
+      TableName: this.tableName,
+      // BETWEEN rather than `>`: the state item (`S`) sorts after every `E#…` event.
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+      ExpressionAttributeValues: {
+        ":pk": conversationPk(tenant, conversationId),
+        ":lo": `${EVENT_SK_PREFIX}${after ?? ""}`,
+        ":hi": `${EVENT_SK_PREFIX}${HIGHEST}`,
+      },
+      ProjectionExpression: "tsk, doc",
+      ConsistentRead: true,
+    });
+    for await (const page of pages) {
+      const events = page
         .filter((item) => item.tsk !== after)
         .map((item) => JSON.parse(String(item.doc)) as StoredEvent);
       if (events.length > 0) yield events;
-      start = out.LastEvaluatedKey;
-    } while (start);
+    }
   }
 
   async putState(

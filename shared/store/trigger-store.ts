@@ -19,6 +19,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { Trigger, TriggerAction } from "../triggers/schema.ts";
 import { triggerKey, triggersPk, webhookFailureKey, webhookFailuresPk } from "./keys.ts";
+import { queryAll } from "./query-pages.ts";
 
 /** A trigger with what only the log sees. */
 export interface StoredTrigger extends Trigger {
@@ -158,24 +159,15 @@ export class DynamoTriggerStore implements TriggerRepository {
   }
 
   async all(tenant: string): Promise<StoredTrigger[]> {
-    const items: StoredTrigger[] = [];
-    let start: Record<string, unknown> | undefined;
     // One Query in practice; more pages only past 1 MB of triggers.
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": triggersPk(tenant) },
-          // A trigger must apply to every event stored after its create call returned.
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...(out.Items ?? []).map(fromItem));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": triggersPk(tenant) },
+      // A trigger must apply to every event stored after its create call returned.
+      ConsistentRead: true,
+    });
+    return items.map(fromItem);
   }
 
   async replace(
