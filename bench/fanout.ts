@@ -6,9 +6,9 @@
  *   post until the trigger's `ConversationClosed` (with `caused_by`) is stored and on the bus.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { lambdaContext } from "#infra/local/gateway.ts";
 import { startLocalStack } from "#infra/local/stack.ts";
 import { type StreamHandler, StreamPoller } from "#infra/local/stream-poller.ts";
@@ -174,4 +174,19 @@ export function renderFanout(r: FanoutResults): string[] {
     "",
     "The local poller checks for new stream records every 100 ms when idle, as a stand-in for the Lambda event source mapping (whose polling and 1 s batching window add their own delay in AWS); the latency includes two trips through the stream (the tag event, then the trigger's close event).",
   ];
+}
+
+/**
+ * Runs in a process of its own (spawned by `bench/run.ts`): Lambda handler modules read
+ * their configuration once, at load, so a second local stack in one process would reuse the
+ * first one's clients. Prints the results as JSON on stdout.
+ */
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+  const results = await measureFanout(root, {
+    backlog: Number(process.env.BENCH_BACKLOG ?? 5000),
+    triggerSamples: Number(process.env.BENCH_TRIGGER_SAMPLES ?? 50),
+  });
+  process.stdout.write(`${JSON.stringify(results)}\n`);
 }
