@@ -363,6 +363,16 @@ export class ApiStack extends Stack {
         }),
       );
     }
+    for (const grant of def.moreTable ?? []) {
+      f.fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: grant.actions.map((a) => `dynamodb:${a}`),
+          resources: [props.table.tableArn],
+          conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [...grant.leadingKeys] } },
+        }),
+      );
+    }
     if (def.cursorSecret) props.cursorSecret.grantRead(f.fn);
     if (def.busPut) props.bus.grantPutEventsTo(f.fn);
     return f;
@@ -385,7 +395,7 @@ export class ApiStack extends Stack {
       {
         id: "AwsSolutions-APIG4",
         reason:
-          "Only GET /v1/health, /v1/openapi.json and /docs are public by design (API.md); every other method uses the Lambda authorizer.",
+          "Public by design (API.md): GET /v1/health, /v1/openapi.json, /docs, and the channel webhooks, which verify the provider's signature or secret instead; every other method uses the Lambda authorizer.",
       },
       {
         id: "AwsSolutions-COG4",

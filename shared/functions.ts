@@ -22,12 +22,16 @@ export interface FunctionDef {
   cursorSecret?: boolean;
   /** Puts events on the bus (`EVENT_BUS_NAME`). */
   busPut?: boolean;
+  /** Further DynamoDB grants, each its own statement, for keys outside `table`'s prefixes. */
+  moreTable?: readonly { actions: readonly DynamoAction[]; leadingKeys: readonly string[] }[];
   /** Seconds; default 10. */
   timeoutSeconds?: number;
 }
 
 /** Tenant data: every partition key starts with `T#{tenant}#`. */
 export const TENANT_KEYS = ["T#*"] as const;
+/** Channel webhook lookups: `CH#{channel id}` names the tenant (the request carries none). */
+export const CHANNEL_LOOKUP_KEYS = ["CH#*"] as const;
 
 /** Functions behind the REST API; `shared/http/routes.ts` maps routes to them. */
 export const HTTP_FUNCTIONS = {
@@ -57,6 +61,22 @@ export const HTTP_FUNCTIONS = {
     // Tenant keys, not `T#*#TRG`: with `*` spanning `#`, that pattern would also match the
     // event guard of an event whose id is "TRG" (`T#{tenant}#I#TRG`).
     table: { actions: ["PutItem", "GetItem", "Query", "UpdateItem", "DeleteItem"], leadingKeys: TENANT_KEYS },
+  },
+  channels: {
+    entry: "functions/channels.ts",
+    description: "/v1/channels: channel integrations and their webhook rejections",
+    // PutItem/DeleteItem: the tenant's listing item and the webhook lookup item, in one
+    // transaction; Query: the listing and the rejections.
+    table: { actions: ["PutItem", "DeleteItem", "Query"], leadingKeys: TENANT_KEYS },
+    moreTable: [{ actions: ["PutItem", "DeleteItem"], leadingKeys: CHANNEL_LOOKUP_KEYS }],
+  },
+  channelWebhooks: {
+    entry: "functions/channel-webhooks.ts",
+    description: "WhatsApp and SunCo webhooks: verify, map, append",
+    // PutItem/GetItem: events (as ingest) and rejection records; the lookup items read-only,
+    // so a webhook can never rewrite an integration.
+    table: { actions: ["PutItem", "GetItem"], leadingKeys: TENANT_KEYS },
+    moreTable: [{ actions: ["GetItem"], leadingKeys: CHANNEL_LOOKUP_KEYS }],
   },
 } as const satisfies Record<string, FunctionDef>;
 export type HttpFunctionName = keyof typeof HTTP_FUNCTIONS;

@@ -7,6 +7,14 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObj
 import { EventInputSchema, StoredEventSchema } from "../events/schema.ts";
 import { CreatedTriggerSchema, TriggerInputSchema, TriggerSchema } from "../triggers/schema.ts";
 import {
+  CHANNEL_ID_PATTERN,
+  ChannelInputSchema,
+  ChannelSchema,
+  MAX_REJECTIONS_PAGE,
+  RejectionSchema,
+  WebhookResultSchema,
+} from "../usecases/channels.ts";
+import {
   CloseBodySchema,
   IDEMPOTENCY_TTL_SECONDS,
   PlainCommandBodySchema,
@@ -122,7 +130,106 @@ const OPERATIONS: Record<string, Omit<ZodOpenApiOperationObject, "operationId" |
   },
   ...conversationOperations(),
   ...triggerOperations(),
+  ...channelOperations(),
 };
+
+/** Channel integrations and the providers' webhooks (API.md "Channel webhooks"). */
+function channelOperations(): typeof OPERATIONS {
+  const channelPath = { path: z.object({ channel_id: z.string().regex(CHANNEL_ID_PATTERN) }) };
+  const webhookPath = { path: z.object({ webhook_id: z.string().regex(CHANNEL_ID_PATTERN) }) };
+  const missing = problem("No such channel in the caller's tenant");
+  const unknownWebhook = problem("No channel of this provider at this URL");
+  const accepted = {
+    description:
+      "Accepted: counts of stored, already stored, ignored and rejected items. Rejected items are recorded " +
+      "(GET /v1/channels/{channel_id}/rejections) and never make the provider retry.",
+    content: jsonContent(WebhookResultSchema),
+  };
+  const rawJson = { required: true, content: jsonContent(z.record(z.string(), z.unknown())) };
+  return {
+    createChannel: {
+      description:
+        "The secrets are write-only: never returned after this call. Point the provider at `webhook_url`.",
+      requestBody: { required: true, content: jsonContent(ChannelInputSchema) },
+      responses: {
+        "201": { description: "Created", content: jsonContent(ChannelSchema) },
+        "400": problem("Invalid channel"),
+        ...authProblems,
+        "415": problem("Body is not JSON"),
+      },
+    },
+    listChannels: {
+      responses: {
+        "200": {
+          description: "Every channel of the tenant, oldest first",
+          content: jsonContent(z.object({ channels: z.array(ChannelSchema) })),
+        },
+        ...authProblems,
+      },
+    },
+    deleteChannel: {
+      requestParams: channelPath,
+      responses: { "204": { description: "Deleted" }, ...authProblems, "404": missing },
+    },
+    listChannelRejections: {
+      description: `Kept 30 days. page[size] 1..${MAX_REJECTIONS_PAGE} (default 50).`,
+      requestParams: {
+        ...channelPath,
+        query: z.object({ "page[size]": z.string().regex(/^\d+$/).optional() }),
+      },
+      responses: {
+        "200": {
+          description: "Rejections, newest first",
+          content: jsonContent(z.object({ rejections: z.array(RejectionSchema) })),
+        },
+        "400": problem("Invalid parameter"),
+        ...authProblems,
+        "404": missing,
+      },
+    },
+    verifyWhatsAppWebhook: {
+      requestParams: {
+        ...webhookPath,
+        query: z.object({
+          "hub.mode": z.string().optional(),
+          "hub.verify_token": z.string().optional(),
+          "hub.challenge": z.string().optional(),
+        }),
+      },
+      responses: {
+        "200": { description: "The challenge, echoed", content: { "text/plain": { schema: z.string() } } },
+        "403": problem("Wrong mode or verify token"),
+        "404": unknownWebhook,
+      },
+    },
+    receiveWhatsAppWebhook: {
+      requestParams: {
+        ...webhookPath,
+        header: z.object({
+          "X-Hub-Signature-256": z.string().meta({ description: "sha256=<hex HMAC of the raw body>" }),
+        }),
+      },
+      requestBody: rawJson,
+      responses: {
+        "200": accepted,
+        "401": problem("Missing or wrong signature; nothing stored"),
+        "404": unknownWebhook,
+      },
+    },
+    receiveSuncoWebhook: {
+      requestParams: {
+        ...webhookPath,
+        header: z.object({ "X-API-Key": z.string().meta({ description: "The webhook secret" }) }),
+      },
+      requestBody: rawJson,
+      responses: {
+        "200": accepted,
+        "401": problem("Missing or wrong X-API-Key; nothing stored"),
+        "404": unknownWebhook,
+      },
+    },
+  };
+}
 
 /** `/v1/triggers` operations (API.md "Automations"). */
 function triggerOperations(): typeof OPERATIONS {

@@ -158,6 +158,63 @@ export const ROUTES = [
     operationId: "deleteTrigger",
     summary: "Delete a trigger",
   },
+  {
+    method: "POST",
+    path: "/v1/channels",
+    fn: "channels",
+    scope: "admin",
+    operationId: "createChannel",
+    summary: "Register a WhatsApp or SunCo channel integration",
+  },
+  {
+    method: "GET",
+    path: "/v1/channels",
+    fn: "channels",
+    scope: "admin",
+    operationId: "listChannels",
+    summary: "The tenant's channel integrations",
+  },
+  {
+    method: "DELETE",
+    path: "/v1/channels/{channel_id}",
+    fn: "channels",
+    scope: "admin",
+    operationId: "deleteChannel",
+    summary: "Delete a channel integration (its webhook URL stops working)",
+  },
+  {
+    method: "GET",
+    path: "/v1/channels/{channel_id}/rejections",
+    fn: "channels",
+    scope: "admin",
+    operationId: "listChannelRejections",
+    summary: "Webhook items the adapter could not store, newest first",
+  },
+  // Public: the provider's signature or secret authenticates these, not an API key.
+  {
+    method: "GET",
+    path: "/v1/channels/whatsapp/{webhook_id}",
+    fn: "channelWebhooks",
+    scope: null,
+    operationId: "verifyWhatsAppWebhook",
+    summary: "Meta's webhook verification handshake",
+  },
+  {
+    method: "POST",
+    path: "/v1/channels/whatsapp/{webhook_id}",
+    fn: "channelWebhooks",
+    scope: null,
+    operationId: "receiveWhatsAppWebhook",
+    summary: "WhatsApp Cloud API notifications (X-Hub-Signature-256)",
+  },
+  {
+    method: "POST",
+    path: "/v1/channels/sunco/{webhook_id}",
+    fn: "channelWebhooks",
+    scope: null,
+    operationId: "receiveSuncoWebhook",
+    summary: "Sunshine Conversations v2 webhook (X-API-Key)",
+  },
 ] as const satisfies readonly Route[];
 
 /** `GET /v1/events`-style key used to dispatch inside a function. */

@@ -12,6 +12,9 @@
  * | API key (tenant listing) | `T#{tenant}#KEYS` | `{key id}` |
  * | trigger | `T#{tenant}#TRG` | `{trigger id}` |
  * | webhook delivery failure | `T#{tenant}#WHF` | `{failed_at}#{webhook id}` |
+ * | channel integration (webhook lookup) | `CH#{channel id}` | `CH` |
+ * | channel integration (tenant listing) | `T#{tenant}#CH` | `{channel id}` |
+ * | channel webhook rejection | `T#{tenant}#CHR#{channel id}` | `{rejection id}` |
  *
  * Index `byTime`: `tpk = T#{tenant}#M#{yyyy-mm}#{shard}`, `tsk = {occurred_at}#{id}`.
  * Index `byUpdated`: `upk = T#{tenant}#U#{status}#{shard}`, `usk = {updated_at}#{conversation}`.
@@ -192,4 +195,30 @@ export function webhookFailuresPk(tenant: string): string {
 /** Failures sort by time, so the newest are one reverse Query away. */
 export function webhookFailureKey(tenant: string, failedAt: string, webhookId: string): Key {
   return { pk: webhookFailuresPk(tenant), sk: `${failedAt}#${webhookId}` };
+}
+
+/**
+ * A channel integration found by its webhook id alone: the provider's request carries no
+ * tenant, so this item (outside the tenant namespace, like API keys) names it.
+ */
+export function channelLookupKey(channelId: string): Key {
+  return { pk: `CH#${channelId}`, sk: "CH" };
+}
+
+/** All of a tenant's channel integrations share one partition: `GET /v1/channels` is one Query. */
+export function tenantChannelsPk(tenant: string): string {
+  return `${tenantPrefix(tenant)}CH`;
+}
+
+export function tenantChannelKey(tenant: string, channelId: string): Key {
+  return { pk: tenantChannelsPk(tenant), sk: channelId };
+}
+
+export function channelRejectionsPk(tenant: string, channelId: string): string {
+  return `${tenantPrefix(tenant)}CHR#${channelId}`;
+}
+
+/** Rejection ids are ULIDs, so a channel's rejections sort by time. */
+export function channelRejectionKey(tenant: string, channelId: string, rejectionId: string): Key {
+  return { pk: channelRejectionsPk(tenant, channelId), sk: rejectionId };
 }

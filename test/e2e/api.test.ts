@@ -338,6 +338,11 @@ describe("OpenAPI", () => {
     expect(Object.keys(paths).sort()).toEqual(
       [
         "/docs",
+        "/v1/channels",
+        "/v1/channels/sunco/{webhook_id}",
+        "/v1/channels/whatsapp/{webhook_id}",
+        "/v1/channels/{channel_id}",
+        "/v1/channels/{channel_id}/rejections",
         "/v1/conversations",
         "/v1/conversations/{conversation_id}",
         "/v1/conversations/{conversation_id}/close",

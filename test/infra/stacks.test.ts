@@ -271,6 +271,12 @@ describe("API stack", () => {
     expect([...actionsOf(dev.api, "TriggerEngine")].sort()).toEqual(
       ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", ...xray].sort(),
     );
+    expect([...actionsOf(dev.api, "Channels")].sort()).toEqual(
+      ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query", ...xray].sort(),
+    );
+    expect([...actionsOf(dev.api, "ChannelWebhooks")].sort()).toEqual(
+      ["dynamodb:GetItem", "dynamodb:PutItem", ...xray].sort(),
+    );
     const dataActions = [...actionsOf(dev.api, "Query")].filter((a) => a.startsWith("dynamodb:"));
     expect(dataActions.length).toBeGreaterThan(0);
     for (const action of dataActions) expect(action).not.toMatch(/Put|Update|Delete|Write|\*/);
@@ -290,6 +296,23 @@ describe("API stack", () => {
         ]),
       },
     });
+    // Channel lookups (`CH#`): written only by the admin function, read-only for webhooks.
+    dev.api.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], ...leading(["CH#*"]) }),
+        ]),
+      },
+    });
+    dev.api.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: "dynamodb:GetItem", ...leading(["CH#*"]) })]),
+      },
+    });
+    const chGrants = resources(dev.api, "AWS::IAM::Policy")
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+      .filter((st) => JSON.stringify(st.Condition ?? {}).includes("CH#*"));
+    expect(chGrants).toHaveLength(2);
     // Triggers: tenant data only.
     dev.api.hasResourceProperties("AWS::IAM::Policy", {
       PolicyDocument: {
@@ -356,6 +379,8 @@ describe("API stack", () => {
           "triggers",
           "triggerEngine",
           "state",
+          "channels",
+          "channelWebhooks",
         ].flatMap((f) => [`conversation-log-dev-${f}-errors`, `conversation-log-dev-${f}-throttles`]),
       ]),
     );

@@ -19,6 +19,8 @@ export interface Api {
     b: string;
     aAutomations: string;
     bAutomations: string;
+    aAdmin: string;
+    bAdmin: string;
   };
   call(
     method: string,
@@ -44,6 +46,8 @@ export async function startApi(): Promise<Api> {
     b: newKey(),
     aAutomations: newKey(),
     bAutomations: newKey(),
+    aAdmin: newKey(),
+    bAdmin: newKey(),
   };
   const seeds: LocalKey[] = [
     { tenant: tenantA, key: keys.a, scopes: ["events:read", "events:write"] },
@@ -52,6 +56,8 @@ export async function startApi(): Promise<Api> {
     { tenant: tenantB, key: keys.b, scopes: ["events:read", "events:write"] },
     { tenant: tenantA, key: keys.aAutomations, scopes: ["automations:write"] },
     { tenant: tenantB, key: keys.bAutomations, scopes: ["automations:write"] },
+    { tenant: tenantA, key: keys.aAdmin, scopes: ["admin"] },
+    { tenant: tenantB, key: keys.bAdmin, scopes: ["admin"] },
   ];
   const stack = await startLocalStack({
     port: 0,

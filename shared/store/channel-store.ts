@@ -1,0 +1,211 @@
+/**
+ * Channel integrations and webhook rejections: the port the use cases depend on, and its
+ * DynamoDB adapter.
+ *
+ * An integration is two items written in one transaction (see keys.ts):
+ * - `CH#{id}`: what the webhook needs, found by the id in the URL alone: the tenant and the
+ *   credentials. WhatsApp's app secret is kept as is, because it keys the HMAC; the WhatsApp
+ *   verify token and the SunCo webhook secret are only ever compared, so only their SHA-256
+ *   is kept (docs/decisions.md).
+ * - `T#{tenant}#CH / {id}`: the public view, for `GET /v1/channels`; no credentials.
+ */
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  channelLookupKey,
+  channelRejectionKey,
+  channelRejectionsPk,
+  tenantChannelKey,
+  tenantChannelsPk,
+} from "./keys.ts";
+import { queryAll } from "./query-pages.ts";
+
+export type ChannelType = "whatsapp" | "sunco";
+
+/** What `GET /v1/channels` shows. */
+export interface PublicChannel {
+  id: string;
+  type: ChannelType;
+  created_at: string;
+  phone_number_id?: string;
+  app_id?: string;
+}
+
+export type ChannelCredentials =
+  | { type: "whatsapp"; app_secret: string; verify_token_sha256: string }
+  | { type: "sunco"; webhook_secret_sha256: string };
+
+export interface StoredChannel extends PublicChannel {
+  tenant: string;
+  credentials: ChannelCredentials;
+}
+
+/** One provider item the adapter could not store, kept for inspection. */
+export interface ChannelRejection {
+  id: string;
+  channel_id: string;
+  received_at: string;
+  /** Where in the webhook body, e.g. `entry[0].changes[0].value.messages[1]`. */
+  path: string;
+  reason: string;
+  errors?: { path: string; message: string }[];
+  /** The provider item as JSON, cut at {@link MAX_RAW_CHARS}. */
+  raw: string;
+}
+
+export const MAX_RAW_CHARS = 16_384;
+/** Rejections are diagnostics, not the log: DynamoDB TTL removes them after 30 days. */
+export const REJECTION_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface ChannelRepository {
+  create(channel: StoredChannel): Promise<void>;
+  list(tenant: string): Promise<PublicChannel[]>;
+  /** Whether an integration of this tenant was deleted. */
+  delete(tenant: string, id: string): Promise<boolean>;
+  /** The integration behind a webhook URL, with its tenant and credentials. */
+  resolve(id: string): Promise<StoredChannel | undefined>;
+  recordRejections(tenant: string, rejections: ChannelRejection[]): Promise<void>;
+  /** Newest first, at most `limit`. */
+  listRejections(tenant: string, channelId: string, limit: number): Promise<ChannelRejection[]>;
+}
+
+function publicOf(c: PublicChannel): PublicChannel {
+  return {
+    id: c.id,
+    type: c.type,
+    created_at: c.created_at,
+    ...(c.phone_number_id ? { phone_number_id: c.phone_number_id } : {}),
+    ...(c.app_id ? { app_id: c.app_id } : {}),
+  };
+}
+
+export class DynamoChannelStore implements ChannelRepository {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(channel: StoredChannel): Promise<void> {
+    const view = publicOf(channel);
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...channelLookupKey(channel.id),
+                entity: "channel",
+                tenant: channel.tenant,
+                credentials: channel.credentials,
+                ...view,
+              },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...tenantChannelKey(channel.tenant, channel.id), entity: "channel-listing", ...view },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  async list(tenant: string): Promise<PublicChannel[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": tenantChannelsPk(tenant) },
+      ConsistentRead: true,
+    });
+    return items
+      .map((item) => publicOf(item as unknown as PublicChannel))
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+  }
+
+  async delete(tenant: string, id: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: tenantChannelKey(tenant, id),
+                ConditionExpression: "attribute_exists(pk)",
+              },
+            },
+            {
+              // The lookup item must belong to the caller's tenant: an id is no proof of ownership.
+              Delete: {
+                TableName: this.tableName,
+                Key: channelLookupKey(id),
+                ConditionExpression: "tenant = :t",
+                ExpressionAttributeValues: { ":t": tenant },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
+  async resolve(id: string): Promise<StoredChannel | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: channelLookupKey(id), ConsistentRead: true }),
+    );
+    if (!out.Item) return undefined;
+    const item = out.Item as unknown as StoredChannel;
+    return { ...publicOf(item), tenant: item.tenant, credentials: item.credentials };
+  }
+
+  async recordRejections(tenant: string, rejections: ChannelRejection[]): Promise<void> {
+    // Few per request (one per unmappable item); plain puts in parallel are enough.
+    await Promise.all(
+      rejections.map((r) =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...channelRejectionKey(tenant, r.channel_id, r.id),
+              entity: "channel-rejection",
+              ...r,
+              ttl: Math.floor(Date.parse(r.received_at) / 1000) + REJECTION_TTL_SECONDS,
+            },
+          }),
+        ),
+      ),
+    );
+  }
+
+  async listRejections(tenant: string, channelId: string, limit: number): Promise<ChannelRejection[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": channelRejectionsPk(tenant, channelId) },
+        ConsistentRead: true,
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => {
+      const { pk: _pk, sk: _sk, entity: _e, ttl: _ttl, ...rejection } = item;
+      return rejection as ChannelRejection;
+    });
+  }
+}

@@ -1,0 +1,324 @@
+/**
+ * Channel integrations (API.md "Channel webhooks"): admin CRUD, and the webhook use cases
+ * that authenticate a provider request, map it, and append through the ingest path.
+ * Knows nothing of Lambda or DynamoDB.
+ */
+import { randomBytes } from "node:crypto";
+import { monotonicFactory } from "ulid";
+import * as z from "zod";
+import type { Mapping } from "../channels/mapped.ts";
+import { matchesSha256, sha256Hex, verifyHubSignature } from "../channels/signature.ts";
+import { mapSunco } from "../channels/sunco.ts";
+import { mapWhatsApp } from "../channels/whatsapp.ts";
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../errors.ts";
+import { validateEventInput, zodErrors } from "../events/validate.ts";
+import {
+  type ChannelRejection,
+  type ChannelRepository,
+  type ChannelType,
+  MAX_RAW_CHARS,
+  type PublicChannel,
+  type StoredChannel,
+} from "../store/channel-store.ts";
+import { appendEvents, type IngestDeps } from "./ingest.ts";
+
+/** `ch_` + 32 random bytes in base64url: the webhook URL is the capability, so it must be unguessable. */
+export const CHANNEL_ID_PATTERN = /^ch_[A-Za-z0-9_-]{43}$/;
+export const MAX_REJECTIONS_PAGE = 100;
+
+const secret = (what: string) => z.string().min(8, `${what} must be at least 8 characters`).max(512);
+
+export const ChannelInputSchema = z
+  .discriminatedUnion(
+    "type",
+    [
+      z.strictObject({
+        type: z.literal("whatsapp"),
+        app_secret: secret("app_secret"),
+        verify_token: secret("verify_token"),
+        phone_number_id: z
+          .string()
+          .regex(/^\d{1,32}$/, "must be digits")
+          .optional(),
+      }),
+      z.strictObject({
+        type: z.literal("sunco"),
+        app_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a SunCo app id"),
+        webhook_secret: secret("webhook_secret"),
+      }),
+    ],
+    { error: () => "type must be one of: whatsapp, sunco" },
+  )
+  .meta({ id: "ChannelIntegrationInput" });
+
+export const ChannelSchema = z
+  .object({
+    id: z.string().regex(CHANNEL_ID_PATTERN),
+    type: z.enum(["whatsapp", "sunco"]),
+    webhook_url: z.string().meta({ format: "uri" }),
+    created_at: z.string().meta({ format: "date-time" }),
+    phone_number_id: z.string().optional(),
+    app_id: z.string().optional(),
+  })
+  .meta({ id: "ChannelIntegration" });
+export type Channel = z.infer<typeof ChannelSchema>;
+
+export const RejectionSchema = z
+  .object({
+    id: z.string(),
+    channel_id: z.string(),
+    received_at: z.string().meta({ format: "date-time" }),
+    path: z.string(),
+    reason: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    raw: z.string(),
+  })
+  .meta({ id: "ChannelRejection" });
+
+export const WebhookResultSchema = z
+  .object({
+    created: z.number().int(),
+    duplicate: z.number().int(),
+    ignored: z.number().int(),
+    rejected: z.number().int(),
+  })
+  .meta({ id: "WebhookResult" });
+export type WebhookResult = z.infer<typeof WebhookResultSchema>;
+
+export interface ChannelDeps {
+  channels: ChannelRepository;
+  ingest: IngestDeps;
+  now: () => number;
+  newChannelId: () => string;
+  newRejectionId: () => string;
+}
+
+export function defaultChannelDeps(channels: ChannelRepository, ingest: IngestDeps): ChannelDeps {
+  const ulid = monotonicFactory();
+  return {
+    channels,
+    ingest,
+    now: Date.now,
+    newChannelId: () => `ch_${randomBytes(32).toString("base64url")}`,
+    newRejectionId: () => ulid(),
+  };
+}
+
+/** `{base}/v1/channels/{type}/{id}`; `base` is the API's public root (stage prefix included). */
+export function webhookUrl(base: string, channel: PublicChannel): string {
+  return `${base.replace(/\/+$/, "")}/v1/channels/${channel.type}/${channel.id}`;
+}
+
+const view = (base: string, c: PublicChannel): Channel => ({ ...c, webhook_url: webhookUrl(base, c) });
+
+export async function createChannel(
+  deps: ChannelDeps,
+  tenant: string,
+  body: unknown,
+  base: string,
+): Promise<Channel> {
+  const parsed = ChannelInputSchema.safeParse(body);
+  if (!parsed.success) {
+    const errors = zodErrors(parsed.error, "", body);
+    throw new ValidationError(
+      `the channel is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
+      {
+        errors,
+      },
+    );
+  }
+  const input = parsed.data;
+  const common = { id: deps.newChannelId(), tenant, created_at: new Date(deps.now()).toISOString() };
+  const channel: StoredChannel =
+    input.type === "whatsapp"
+      ? {
+          ...common,
+          type: "whatsapp",
+          ...(input.phone_number_id ? { phone_number_id: input.phone_number_id } : {}),
+          credentials: {
+            type: "whatsapp",
+            app_secret: input.app_secret,
+            verify_token_sha256: sha256Hex(input.verify_token),
+          },
+        }
+      : {
+          ...common,
+          type: "sunco",
+          app_id: input.app_id,
+          credentials: { type: "sunco", webhook_secret_sha256: sha256Hex(input.webhook_secret) },
+        };
+  await deps.channels.create(channel);
+  const { tenant: _t, credentials: _c, ...pub } = channel;
+  return view(base, pub);
+}
+
+export async function listChannels(deps: ChannelDeps, tenant: string, base: string): Promise<Channel[]> {
+  return (await deps.channels.list(tenant)).map((c) => view(base, c));
+}
+
+export async function deleteChannel(deps: ChannelDeps, tenant: string, id: string): Promise<void> {
+  if (!CHANNEL_ID_PATTERN.test(id) || !(await deps.channels.delete(tenant, id))) {
+    throw new NotFoundError(`no channel ${id}`);
+  }
+}
+
+export async function listRejections(
+  deps: ChannelDeps,
+  tenant: string,
+  id: string,
+  params: Record<string, string>,
+): Promise<ChannelRejection[]> {
+  const unknown = Object.keys(params).filter((k) => k !== "page[size]");
+  if (unknown.length > 0) {
+    throw new ValidationError(`unknown query parameter ${unknown.join(", ")}; use page[size]`, {
+      errors: unknown.map((path) => ({ path, message: "unknown query parameter; use page[size]" })),
+    });
+  }
+  const size = params["page[size]"] ?? "50";
+  const limit = Number(size);
+  if (!/^\d+$/.test(size) || limit < 1 || limit > MAX_REJECTIONS_PAGE) {
+    throw new ValidationError(`page[size] must be an integer from 1 to ${MAX_REJECTIONS_PAGE}`, {
+      errors: [{ path: "page[size]", message: `must be an integer from 1 to ${MAX_REJECTIONS_PAGE}` }],
+    });
+  }
+  // The listing item proves the channel is this tenant's (or was: rejections outlive a delete
+  // only until their TTL, and are then unreachable through the API anyway).
+  if (!CHANNEL_ID_PATTERN.test(id) || !(await deps.channels.list(tenant)).some((c) => c.id === id)) {
+    throw new NotFoundError(`no channel ${id}`);
+  }
+  return deps.channels.listRejections(tenant, id, limit);
+}
+
+async function resolve(deps: ChannelDeps, type: ChannelType, id: string): Promise<StoredChannel> {
+  const channel = CHANNEL_ID_PATTERN.test(id) ? await deps.channels.resolve(id) : undefined;
+  // Another type's id is as unknown as a missing one: the URL names the provider.
+  if (!channel || channel.type !== type) throw new NotFoundError(`no ${type} channel at this URL`);
+  return channel;
+}
+
+/** Meta's verification handshake: the challenge back only for the right token. */
+export async function whatsappHandshake(
+  deps: ChannelDeps,
+  id: string,
+  params: Record<string, string | undefined>,
+): Promise<string> {
+  const channel = await resolve(deps, "whatsapp", id);
+  const challenge = params["hub.challenge"];
+  const ok =
+    params["hub.mode"] === "subscribe" &&
+    channel.credentials.type === "whatsapp" &&
+    matchesSha256(params["hub.verify_token"], channel.credentials.verify_token_sha256) &&
+    challenge !== undefined &&
+    challenge.length > 0 &&
+    challenge.length <= 256;
+  if (!ok) throw new ForbiddenError("verification failed: wrong hub.mode, hub.verify_token or hub.challenge");
+  return challenge as string;
+}
+
+export async function receiveWhatsApp(
+  deps: ChannelDeps,
+  id: string,
+  rawBody: Buffer,
+  signature: string | undefined,
+): Promise<WebhookResult> {
+  const channel = await resolve(deps, "whatsapp", id);
+  if (
+    channel.credentials.type !== "whatsapp" ||
+    !verifyHubSignature(rawBody, signature, channel.credentials.app_secret)
+  ) {
+    throw new UnauthorizedError("X-Hub-Signature-256 is missing or does not match the body");
+  }
+  return deliver(deps, channel, rawBody, mapWhatsApp);
+}
+
+export async function receiveSunco(
+  deps: ChannelDeps,
+  id: string,
+  rawBody: Buffer,
+  apiKey: string | undefined,
+): Promise<WebhookResult> {
+  const channel = await resolve(deps, "sunco", id);
+  if (
+    channel.credentials.type !== "sunco" ||
+    !matchesSha256(apiKey, channel.credentials.webhook_secret_sha256)
+  ) {
+    throw new UnauthorizedError("X-API-Key is missing or wrong");
+  }
+  return deliver(deps, channel, rawBody, mapSunco);
+}
+
+const rawJson = (raw: unknown): string => {
+  const text = typeof raw === "string" ? raw : (JSON.stringify(raw) ?? "null");
+  return text.length > MAX_RAW_CHARS ? text.slice(0, MAX_RAW_CHARS) : text;
+};
+
+/**
+ * Maps an authenticated body and appends what maps, item by item: an item that cannot be
+ * stored becomes a rejection record and never costs the others. Only a storage fault throws
+ * (a 5xx, so the provider retries: that is the one failure a retry can fix).
+ */
+async function deliver(
+  deps: ChannelDeps,
+  channel: StoredChannel,
+  rawBody: Buffer,
+  map: (body: unknown) => Mapping,
+): Promise<WebhookResult> {
+  const receivedAt = new Date(deps.now()).toISOString();
+  const rejections: ChannelRejection[] = [];
+  const reject = (path: string, reason: string, raw: unknown, errors?: ChannelRejection["errors"]) =>
+    rejections.push({
+      id: deps.newRejectionId(),
+      channel_id: channel.id,
+      received_at: receivedAt,
+      path,
+      reason,
+      ...(errors && errors.length > 0 ? { errors } : {}),
+      raw: rawJson(raw),
+    });
+
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody.toString("utf8"));
+  } catch {
+    body = undefined;
+    reject("(root)", "the body is not valid JSON", rawBody.toString("utf8"));
+  }
+  const mapping: Mapping = body === undefined ? { events: [], ignored: [], rejected: [] } : map(body);
+  for (const r of mapping.rejected) reject(r.path, r.reason, r.raw);
+
+  const valid: unknown[] = [];
+  const seen = new Set<string>();
+  let duplicate = 0;
+  for (const item of mapping.events) {
+    const checked = validateEventInput(item.event, item.path);
+    if (!checked.ok) {
+      reject(item.path, "the mapped event is invalid", item.raw, checked.errors);
+      continue;
+    }
+    // A provider batch may repeat an item (Meta retries merge); one write per id.
+    const id = String(item.event.id);
+    if (seen.has(id)) {
+      duplicate += 1;
+      continue;
+    }
+    seen.add(id);
+    valid.push(item.event);
+  }
+
+  let created = 0;
+  if (valid.length > 0) {
+    const results = await appendEvents(deps.ingest, channel.tenant, valid);
+    for (const [n, result] of results.entries()) {
+      if (result.status === "created") created += 1;
+      else if (result.status === "duplicate") duplicate += 1;
+      else
+        reject(
+          `(event ${result.event.id})`,
+          "an event with this id is stored with a different body",
+          valid[n],
+        );
+    }
+  }
+  if (rejections.length > 0) await deps.channels.recordRejections(channel.tenant, rejections);
+  return { created, duplicate, ignored: mapping.ignored.length, rejected: rejections.length };
+}
