@@ -134,8 +134,15 @@ export function createGateway(options: GatewayOptions): Server {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
-    const host = req.headers.host ?? "127.0.0.1";
-    const url = new URL(req.url ?? "/", `http://${host}`);
+    let host = req.headers.host ?? "127.0.0.1";
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", `http://${host}`);
+    } catch {
+      // A malformed Host header: answer for the loopback address we listen on.
+      host = "127.0.0.1";
+      url = new URL(req.url ?? "/", `http://${host}`);
+    }
     const method = (req.method ?? "GET").toUpperCase();
     const candidates = compiled.filter((c) => c.regex.test(url.pathname));
     if (candidates.length === 0) {
@@ -158,9 +165,23 @@ export function createGateway(options: GatewayOptions): Server {
     }
     const { route } = match;
     const values = match.regex.exec(url.pathname)?.slice(1) ?? [];
-    const pathParameters = Object.fromEntries(
-      match.params.map((p, i) => [p, decodeURIComponent(values[i] ?? "")]),
-    );
+    let pathParameters: Record<string, string>;
+    try {
+      pathParameters = Object.fromEntries(
+        match.params.map((p, i) => [p, decodeURIComponent(values[i] ?? "")]),
+      );
+    } catch {
+      return send(
+        res,
+        gatewayProblem(
+          400,
+          "validation",
+          "Invalid request",
+          `the path ${url.pathname} has malformed percent-encoding`,
+        ),
+        requestId,
+      );
+    }
 
     const body = await readBody(req);
     if (body === "too-large") {
@@ -176,6 +197,8 @@ export function createGateway(options: GatewayOptions): Server {
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const k = req.rawHeaders[i] as string;
       const v = req.rawHeaders[i + 1] as string;
+      // The gateway, not the client, says which protocol was used (as API Gateway does).
+      if (k.toLowerCase() === "x-forwarded-proto") continue;
       headers[k] = v;
       multiValueHeaders[k] = [...(multiValueHeaders[k] ?? []), v];
     }

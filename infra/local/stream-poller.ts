@@ -132,19 +132,27 @@ export class StreamPoller {
     const done = new Set<string>();
     while (!this.#stopping) {
       let progressed = false;
-      for (const shard of await this.#shards()) {
-        const id = shard.ShardId as string;
-        if (done.has(id)) continue;
-        // Parents first, so records stay in order across shard rollovers.
-        if (
-          shard.ParentShardId &&
-          !done.has(shard.ParentShardId) &&
-          (await this.#isOpen(shard.ParentShardId))
-        )
-          continue;
-        const result = await this.#drain(shard);
-        if (result === "closed") done.add(id);
-        if (result !== "idle") progressed = true;
+      try {
+        for (const shard of await this.#shards()) {
+          const id = shard.ShardId as string;
+          if (done.has(id)) continue;
+          // Parents first, so records stay in order across shard rollovers.
+          if (
+            shard.ParentShardId &&
+            !done.has(shard.ParentShardId) &&
+            (await this.#isOpen(shard.ParentShardId))
+          )
+            continue;
+          const result = await this.#drain(shard);
+          if (result === "closed") done.add(id);
+          if (result !== "idle") progressed = true;
+        }
+      } catch (error) {
+        // A transient fault (DynamoDB Local busy or restarting, an expired iterator) must not
+        // end fan-out: the checkpoint is durable, so the next pass resumes where this one was.
+        logger.warn("stream poller pass failed; retrying", { error: String(error) });
+        await sleep(500);
+        continue;
       }
       if (!progressed) await sleep(this.options.idleMs ?? 100);
     }

@@ -51,6 +51,47 @@ export function zodErrors(error: z.ZodError, prefix = "", input?: unknown): Fiel
   return out;
 }
 
+/** Deepest nesting an event may have; the schema itself needs 6, free-form maps get the rest. */
+export const MAX_EVENT_DEPTH = 32;
+
+/**
+ * Walks the raw input without recursion (a hostile body can nest thousands of levels and
+ * overflow the stack of any recursive walker, zod's and JSON.stringify's included), and
+ * reports the first structural problem: nesting too deep, or a `__proto__` key, which
+ * JavaScript objects cannot hold as data and would otherwise drop silently.
+ */
+function structuralError(raw: unknown, prefix: string): FieldError | undefined {
+  const stack: { value: unknown; path: PropertyKey[]; depth: number }[] = [
+    { value: raw, path: [], depth: 0 },
+  ];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop() as { value: unknown; path: PropertyKey[]; depth: number };
+    if (typeof value !== "object" || value === null) continue;
+    if (depth > MAX_EVENT_DEPTH) {
+      return {
+        path: formatPath(path, prefix),
+        message: `nested more than ${MAX_EVENT_DEPTH} levels deep; flatten it`,
+      };
+    }
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => {
+        stack.push({ value: v, path: [...path, i], depth: depth + 1 });
+      });
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (key === "__proto__") {
+        return {
+          path: formatPath([...path, key], prefix),
+          message: "the key __proto__ is not allowed; rename it",
+        };
+      }
+      stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key], depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
 /**
  * Validates one client event. `prefix` locates it inside a batch (`events[3]`).
  */
@@ -58,6 +99,8 @@ export function validateEventInput(raw: unknown, prefix = ""): Validated<EventIn
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     return { ok: false, errors: [{ path: prefix || "(root)", message: "an event must be a JSON object" }] };
   }
+  const structural = structuralError(raw, prefix);
+  if (structural) return { ok: false, errors: [structural] };
   const owned = LOG_OWNED_FIELDS.filter((f) => f in raw);
   if (owned.length > 0) {
     return {

@@ -89,9 +89,15 @@ export function jsonBody(event: APIGatewayProxyEvent): unknown {
 
 /** The public URL of the request, for pagination links. */
 export function requestUrl(event: APIGatewayProxyEvent): URL {
-  const proto = header(event, "x-forwarded-proto") ?? "https";
+  // Only a plain scheme: anything else in the header must not redirect pagination links.
+  const forwarded = header(event, "x-forwarded-proto")?.toLowerCase();
+  const proto = forwarded === "http" || forwarded === "https" ? forwarded : "https";
   const host = event.requestContext?.domainName ?? header(event, "host") ?? "localhost";
   // requestContext.path carries the stage prefix in AWS (`/prod/v1/events`); event.path does not.
   const path = event.requestContext?.path ?? event.path;
-  return new URL(`${proto}://${host}${path}`);
+  try {
+    return new URL(`${proto}://${host}${path}`);
+  } catch {
+    return new URL(`${proto}://localhost${path}`);
+  }
 }

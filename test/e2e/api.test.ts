@@ -84,6 +84,51 @@ describe("POST /v1/events", () => {
     expectProblem(res, status);
   });
 
+  it("answers hostile nesting with a 400, and in a batch still stores the valid items", async () => {
+    // Prepare: 3,000 levels of arrays inside a free-form map (6 KB of JSON).
+    const deep = `${"[".repeat(3000)}${"]".repeat(3000)}`;
+    const conversation = uniqueId("deep");
+    const valid = aMessage({ conversation_id: conversation });
+    const hostile = JSON.stringify(aMessage({ conversation_id: conversation })).replace(
+      '"channel":{"type":"web"}',
+      `"channel":{"type":"web","metadata":{"a":${deep}}}`,
+    );
+    // Act
+    const single = await api.call("POST", "/v1/events", {
+      rawBody: hostile,
+      headers: { "content-type": "application/json" },
+    });
+    const batch = await api.call("POST", "/v1/events", {
+      rawBody: `{"events":[${JSON.stringify(valid)},${hostile}]}`,
+      headers: { "content-type": "application/json" },
+    });
+    // Assert
+    expectProblem(single, 400);
+    expect(JSON.stringify(single.json)).toContain("nested more than 32 levels");
+    expect(batch.status).toBe(200);
+    expect((batch.json.results as { status: string }[]).map((r) => r.status)).toEqual([
+      "created",
+      "rejected",
+    ]);
+    const timeline = await api.call("GET", `/v1/conversations/${conversation}/events`);
+    expect((timeline.json.events as { id: string }[]).map((e) => e.id)).toEqual([valid.id]);
+  });
+
+  it("rejects a __proto__ key instead of dropping it silently", async () => {
+    const raw = JSON.stringify(aMessage()).replace(
+      '"channel":{',
+      '"metadata":{"__proto__":"z","k":"v"},"channel":{',
+    );
+    const res = await api.call("POST", "/v1/events", {
+      rawBody: raw,
+      headers: { "content-type": "application/json" },
+    });
+    expectProblem(res, 400);
+    expect(res.json.errors).toEqual([
+      { path: "metadata.__proto__", message: expect.stringContaining("__proto__") },
+    ]);
+  });
+
   it("rejects an invalid single event with field errors", async () => {
     const res = await api.call("POST", "/v1/events", {
       body: { ...aMessage(), channel: { type: "pigeon" }, received_at: "2025-01-01T00:00:00Z" },
@@ -319,6 +364,23 @@ describe("reads", () => {
       expectProblem(res, 400);
     }
     expectProblem(await api.call("GET", "/v1/events"), 400);
+  });
+
+  it("answers malformed percent-encoding with a 400, and ignores a client's X-Forwarded-Proto in links", async () => {
+    expectProblem(await api.call("GET", "/v1/conversations/%E0%A4%A/events"), 400);
+    const conversation = uniqueId("c");
+    await api.call("POST", "/v1/events", {
+      body: {
+        events: [aMessage({ conversation_id: conversation }), aMessage({ conversation_id: conversation })],
+      },
+    });
+    const res = await api.call("GET", `/v1/conversations/${conversation}/events?page[size]=1`, {
+      headers: { "x-forwarded-proto": "https://evil.example/steal?" },
+    });
+    expect(res.status).toBe(200);
+    expect(String((res.json.links as { next: string }).next)).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/v1\/conversations\//,
+    );
   });
 
   it("answers unknown routes 404 and wrong methods 405, as problems", async () => {
