@@ -220,6 +220,12 @@ export class DynamoEventStore implements EventStore {
     return item ? toEvent(item) : undefined;
   }
 
+  async getEventById(tenant: string, id: string): Promise<StoredEvent | undefined> {
+    const guard = await this.#getItem(guardKey(tenant, id));
+    if (typeof guard?.cid !== "string" || typeof guard.pos !== "string") return undefined;
+    return this.getEventAt(tenant, guard.cid, guard.pos);
+  }
+
   async conversationExists(tenant: string, conversationId: string): Promise<boolean> {
     const out = await this.db.send(
       new QueryCommand({

@@ -45,6 +45,8 @@ export interface EventStore {
   putEvents(tenant: string, events: PreparedEvent[]): Promise<WriteOutcome[]>;
   /** Strongly consistent read of one stored event. */
   getEventAt(tenant: string, conversationId: string, position: string): Promise<StoredEvent | undefined>;
+  /** Strongly consistent read of one stored event by its id (through the id guard). */
+  getEventById(tenant: string, id: string): Promise<StoredEvent | undefined>;
   /** One conversation's timeline. */
   queryTimeline(tenant: string, conversationId: string, query: RangeQuery): Promise<Page>;
   /** Whether the conversation has at least one event. */

@@ -31,6 +31,8 @@ export interface TriggerEngineDeps {
   triggers: TriggerRepository;
   webhooks: WebhookSender;
   now: () => number;
+  /** Override of {@link TRIGGER_CHANGE_GRACE_MS}. */
+  changeGraceMs?: number;
 }
 
 export interface FiredTrigger {
@@ -133,13 +135,43 @@ function patternOf(trigger: StoredTrigger): CompiledEventPattern | null {
   return found;
 }
 
-function applies(trigger: StoredTrigger, event: StoredEvent): boolean {
+/**
+ * How long an event's write may trail its `received_at` stamp: longer than the ingest and
+ * command functions' 10 s timeout. A trigger applies to events received from this long
+ * before its last change, so none stored after the change returned is missed (a few stored
+ * just before it may fire too).
+ */
+export const TRIGGER_CHANGE_GRACE_MS = 15_000;
+
+function applies(
+  trigger: StoredTrigger,
+  event: StoredEvent,
+  causedBy: Set<string>,
+  graceMs: number,
+): boolean {
   if (!trigger.enabled) return false;
-  // A trigger never fires on what it caused itself, however deep.
-  if (event.caused_by?.trigger_id === trigger.id) return false;
-  // Only events stored after the trigger's last change (API.md); ISO UTC strings sort as time.
-  if (event.received_at < trigger.updated_at) return false;
+  // A trigger never fires on what it caused, directly or through other triggers.
+  if (causedBy.has(trigger.id)) return false;
+  // Only events stored after the trigger's last change (API.md).
+  const since = new Date(Date.parse(trigger.updated_at) - graceMs).toISOString();
+  if (event.received_at < since) return false;
   return patternOf(trigger)?.matches(event) ?? false;
+}
+
+/** The triggers along an event's causation chain (depth ≤ 3, so at most two reads). */
+async function causingTriggers(
+  deps: TriggerEngineDeps,
+  tenant: string,
+  event: StoredEvent,
+): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let cause = event.caused_by;
+  for (let hop = 0; cause && hop < MAX_CAUSE_DEPTH; hop++) {
+    if (cause.trigger_id) ids.add(cause.trigger_id);
+    if (cause.depth <= 1) break;
+    cause = (await deps.ingest.store.getEventById(tenant, cause.event_id))?.caused_by;
+  }
+  return ids;
 }
 
 export async function runTriggers(deps: TriggerEngineDeps, detail: BusDetail): Promise<EngineReport> {
@@ -150,7 +182,9 @@ export async function runTriggers(deps: TriggerEngineDeps, detail: BusDetail): P
   if (parentDepth >= MAX_CAUSE_DEPTH) return { skipped: "max-depth", fired: [] };
   const causedDepth = parentDepth + 1;
 
-  const matching = (await deps.triggers.all(tenant)).filter((t) => applies(t, event));
+  const causedBy = await causingTriggers(deps, tenant, event);
+  const grace = deps.changeGraceMs ?? TRIGGER_CHANGE_GRACE_MS;
+  const matching = (await deps.triggers.all(tenant)).filter((t) => applies(t, event, causedBy, grace));
   const fired: FiredTrigger[] = [];
 
   // 1. Appends, all of them before any webhook: a failure throws so the bus retries.

@@ -156,20 +156,22 @@ describe("trigger engine: actions", () => {
   });
 
   it("does not fire for an event stored before the trigger was created or last updated", async () => {
+    // Exact ordering (no grace window) to test the rule itself; the grace has its own test.
+    const exact = { ...deps, changeGraceMs: 0 };
     const early = await store(tenant, tagged(["spam"], conversation));
     await tick();
     const trigger = await createTrigger(triggerDeps, tenant, spamTrigger);
-    expect((await runTriggers(deps, detailOf(tenant, early))).fired).toEqual([]);
+    expect((await runTriggers(exact, detailOf(tenant, early))).fired).toEqual([]);
 
     await tick();
     const between = await store(tenant, tagged(["spam"], conversation));
     await tick();
     await replaceTrigger(triggerDeps, tenant, trigger.id, { ...spamTrigger, actions: [{ type: "reopen" }] });
-    expect((await runTriggers(deps, detailOf(tenant, between))).fired).toEqual([]);
+    expect((await runTriggers(exact, detailOf(tenant, between))).fired).toEqual([]);
 
     await tick();
     const later = await store(tenant, tagged(["spam"], conversation));
-    const report = await runTriggers(deps, detailOf(tenant, later));
+    const report = await runTriggers(exact, detailOf(tenant, later));
     expect(report.fired).toHaveLength(1);
     expect((await timeline(tenant, conversation)).map((e) => e.type)).toEqual([
       "ConversationTagged",
@@ -177,6 +179,20 @@ describe("trigger engine: actions", () => {
       "ConversationTagged",
       "ConversationReopened",
     ]);
+  });
+});
+
+describe("trigger engine: events whose write trails the trigger's change", () => {
+  it("fires for an event stamped just before the change but stored after it returned", async () => {
+    // Prepare: received_at is stamped before the write; a slow write commits after the trigger exists.
+    const slowIngest = { ...deps.ingest, now: () => Date.now() - 5_000 };
+    await createTrigger(triggerDeps, tenant, spamTrigger);
+    const result = await ingest(slowIngest, tenant, tagged(["spam"], conversation));
+    if (result.kind !== "single") throw new Error("expected a single event");
+    // Act
+    const report = await runTriggers(deps, detailOf(tenant, result.event));
+    // Assert
+    expect(report.fired).toHaveLength(1);
   });
 });
 
@@ -199,7 +215,7 @@ describe("trigger engine: loops stop", () => {
     expect(reports[1]?.fired).toEqual([]);
   });
 
-  it("stops two triggers ping-ponging at depth 3", async () => {
+  it("never fires a trigger on an event it caused through another trigger", async () => {
     const ping = await createTrigger(triggerDeps, tenant, {
       name: "ping",
       when: { type: ["ConversationTagged"], data: { tags: ["ping"] } },
@@ -213,14 +229,40 @@ describe("trigger engine: loops stop", () => {
     await tick();
     const source = await store(tenant, tagged(["ping"], conversation));
 
-    const reports = await cascade(tenant, source);
+    await cascade(tenant, source);
 
+    // ping → pong, and then ping does not fire on pong's event, which ping caused indirectly.
     const caused = (await timeline(tenant, conversation)).filter((e) => e.caused_by);
     expect(caused.map((e) => [e.caused_by?.trigger_id, e.caused_by?.depth])).toEqual([
       [ping.id, 1],
       [pong.id, 2],
-      [ping.id, 3],
     ]);
+  });
+
+  it("caps causation depth at 3 for a chain of distinct triggers", async () => {
+    const chain = ["a", "b", "c", "d"];
+    const ids: string[] = [];
+    for (const [i, tag] of chain.entries()) {
+      const next = chain[i + 1] ?? "e";
+      const t = await createTrigger(triggerDeps, tenant, {
+        name: `tag ${next} after ${tag}`,
+        when: { type: ["ConversationTagged"], data: { tags: [tag] } },
+        actions: [{ type: "add_tags", tags: [next] }],
+      });
+      ids.push(t.id);
+    }
+    await tick();
+    const source = await store(tenant, tagged(["a"], conversation));
+
+    const reports = await cascade(tenant, source);
+
+    const caused = (await timeline(tenant, conversation)).filter((e) => e.caused_by);
+    expect(caused.map((e) => [e.caused_by?.trigger_id, e.caused_by?.depth])).toEqual([
+      [ids[0], 1],
+      [ids[1], 2],
+      [ids[2], 3],
+    ]);
+    // The depth-3 event fires nothing, though trigger d matches it.
     expect(reports.at(-1)).toEqual({ skipped: "max-depth", fired: [] });
   });
 });

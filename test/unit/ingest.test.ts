@@ -43,6 +43,11 @@ class InMemoryEventStore implements EventStore {
     return this.#events.get(`${tenant}|${conversationId}|${position}`);
   }
 
+  async getEventById(tenant: string, id: string): Promise<StoredEvent | undefined> {
+    const guard = this.#guards.get(`${tenant}|${id}`);
+    return guard ? this.getEventAt(tenant, guard.conversationId, guard.position) : undefined;
+  }
+
   async queryTimeline(): Promise<Page> {
     throw new Error("not used by ingest");
   }
