@@ -7,6 +7,7 @@
  * across attempts and re-deliveries, so receivers can dedupe; the timestamp and signature are
  * fresh per attempt, because verifiers reject timestamps older than five minutes.
  */
+import { BlockList, isIP } from "node:net";
 import { Webhook } from "standardwebhooks";
 
 export interface WebhookRequest {
@@ -48,19 +49,40 @@ export interface HttpWebhookSenderOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Literal loopback, link-local and unspecified hosts (names that resolve there are not caught). */
-function isLocalHost(hostname: string): boolean {
+/**
+ * Addresses a tenant's webhook must never reach from Lambda: loopback (the Runtime API),
+ * link-local (platform endpoints), unspecified, private and carrier-grade NAT ranges, and
+ * their IPv6 counterparts. `BlockList` also matches IPv4-mapped IPv6 (`::ffff:127.0.0.1`).
+ */
+const BLOCKED = new BlockList();
+for (const [net, prefix] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+] as const) {
+  BLOCKED.addSubnet(net, prefix, "ipv4");
+}
+for (const [net, prefix] of [
+  ["::", 128],
+  ["::1", 128],
+  ["fe80::", 10],
+  ["fc00::", 7],
+] as const) {
+  BLOCKED.addSubnet(net, prefix, "ipv6");
+}
+
+/** Literal local, link-local, private or unspecified hosts (names that resolve there are not caught). */
+export function isLocalHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return (
-    h === "localhost" ||
-    h.endsWith(".localhost") ||
-    /^127\./.test(h) ||
-    /^169\.254\./.test(h) ||
-    h === "0.0.0.0" ||
-    h === "::1" ||
-    h === "::" ||
-    /^fe80:/.test(h)
-  );
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  const family = isIP(h);
+  if (family === 4) return BLOCKED.check(h, "ipv4");
+  if (family === 6) return BLOCKED.check(h, "ipv6");
+  return false;
 }
 
 export class HttpWebhookSender implements WebhookSender {
