@@ -6,7 +6,7 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { loadTableName } from "#shared/config.ts";
 import { httpFunction, json } from "#shared/http/handler.ts";
-import { header } from "#shared/http/request.ts";
+import { header, rawBody } from "#shared/http/request.ts";
 import { DynamoChannelStore } from "#shared/store/channel-store.ts";
 import { createDocumentClient } from "#shared/store/client.ts";
 import { DynamoEventStore } from "#shared/store/event-store.ts";
@@ -24,12 +24,6 @@ const deps = defaultChannelDeps(
   new DynamoChannelStore(db, tableName),
   defaultIngestDeps(new DynamoEventStore(db, tableName)),
 );
-
-/** The exact bytes received: signatures are over them, not over re-serialized JSON. */
-function rawBody(event: APIGatewayProxyEvent): Buffer {
-  if (event.body === null || event.body === undefined) return Buffer.alloc(0);
-  return event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
-}
 
 const webhookId = (event: APIGatewayProxyEvent) => event.pathParameters?.webhook_id ?? "";
 

@@ -59,6 +59,12 @@ export function queryParams(event: APIGatewayProxyEvent): Record<string, string>
   return out;
 }
 
+/** The exact bytes received: signatures are over them, not over re-serialized JSON. */
+export function rawBody(event: APIGatewayProxyEvent): Buffer {
+  if (event.body === null || event.body === undefined) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
+}
+
 /** Parses a JSON body: at most 1 MB, JSON content type, valid JSON. */
 export function jsonBody(event: APIGatewayProxyEvent): unknown {
   const type = header(event, "content-type");
@@ -73,7 +79,7 @@ export function jsonBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === undefined || event.body.length === 0) {
     throw new ValidationError('the request body is empty; send a JSON event or { "events": [ ... ] }');
   }
-  const raw = event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
+  const raw = rawBody(event);
   if (raw.byteLength > MAX_BODY_BYTES) {
     throw new PayloadTooLargeError(
       `the body is ${raw.byteLength} bytes; the limit is ${MAX_BODY_BYTES} bytes (1 MB). Split the batch.`,
