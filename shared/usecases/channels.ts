@@ -19,7 +19,7 @@ import {
   MAX_RAW_CHARS,
   type PublicChannel,
   type StoredChannel,
-} from "../store/channel-store.ts";
+} from "../store/channel-ports.ts";
 import { appendEvents, type IngestDeps } from "./ingest.ts";
 
 /** `ch_` + 32 random bytes in base64url: the webhook URL is the capability, so it must be unguessable. */
