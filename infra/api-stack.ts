@@ -12,6 +12,7 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   RequestAuthorizer,
+  ResponseTransferMode,
   ResponseType,
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
@@ -153,10 +154,23 @@ export class ApiStack extends Stack {
       resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_TTL_SECONDS),
     });
     const integrations = Object.fromEntries(
-      (Object.keys(HTTP_FUNCTIONS) as HttpFunctionName[]).map((name) => [
-        name,
-        new LambdaIntegration((this.functions[name] as LogFunction).fn, { allowTestInvoke: false }),
-      ]),
+      (Object.keys(HTTP_FUNCTIONS) as HttpFunctionName[]).map((name) => {
+        const def: FunctionDef = HTTP_FUNCTIONS[name];
+        return [
+          name,
+          new LambdaIntegration((this.functions[name] as LogFunction).fn, {
+            allowTestInvoke: false,
+            // Streaming functions send headers first and the body as it is read (the change
+            // feed), past the 29 s and 10 MB limits of buffered integrations.
+            ...(def.streaming
+              ? {
+                  responseTransferMode: ResponseTransferMode.STREAM,
+                  timeout: Duration.seconds(def.timeoutSeconds ?? 10),
+                }
+              : {}),
+          }),
+        ];
+      }),
     ) as Record<HttpFunctionName, LambdaIntegration>;
     for (const route of ROUTES as readonly Route[]) {
       this.api.root

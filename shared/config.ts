@@ -61,3 +61,22 @@ export function loadBusName(env: NodeJS.ProcessEnv = process.env): string {
   if (!name) throw new Error("invalid function configuration: EVENT_BUS_NAME must name the EventBridge bus");
   return name;
 }
+
+/** Default settle window: well above DynamoDB's GSI propagation (typically well under 1 s). */
+export const DEFAULT_SETTLE_MS = 5000;
+
+/**
+ * The change feed's settle window (`EXPORT_SETTLE_MS`, default 5000): only events stamped
+ * longer ago than this are served. 0 to 60,000 ms; docs/data-model.md explains the choice.
+ */
+export function loadExportSettleMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.EXPORT_SETTLE_MS;
+  if (raw === undefined || raw === "") return DEFAULT_SETTLE_MS;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > 60_000) {
+    throw new Error(
+      "invalid function configuration: EXPORT_SETTLE_MS must be a whole number of ms from 0 to 60000",
+    );
+  }
+  return value;
+}

@@ -26,6 +26,8 @@ export interface FunctionDef {
   moreTable?: readonly { actions: readonly DynamoAction[]; leadingKeys: readonly string[] }[];
   /** Seconds; default 10. */
   timeoutSeconds?: number;
+  /** Streams its responses (Lambda response streaming; API Gateway `STREAM` transfer mode). */
+  streaming?: boolean;
 }
 
 /** Tenant data: every partition key starts with `T#{tenant}#`. */
@@ -48,6 +50,16 @@ export const HTTP_FUNCTIONS = {
     cursorSecret: true,
   },
   service: { entry: "functions/service.ts", description: "Health, OpenAPI document and API reference page" },
+  export: {
+    entry: "functions/export.ts",
+    description: "GET /v1/export/events: the change feed, streamed as JSON, NDJSON or CSV",
+    // Query: the sequence directory and the bySequence index. Read-only on purpose.
+    table: { actions: ["Query"], leadingKeys: TENANT_KEYS },
+    cursorSecret: true,
+    streaming: true,
+    // A 10,000-event page streams for a few seconds; API Gateway streams up to 15 minutes.
+    timeoutSeconds: 60,
+  },
   commands: {
     entry: "functions/commands.ts",
     description: "Conversation commands: tag, untag, close, reopen",

@@ -11,7 +11,9 @@
  * Gateway-level answers are problem+json, like the gateway responses of the deployed API.
  */
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { PassThrough, type Writable } from "node:stream";
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
@@ -19,6 +21,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from "aws-lambda";
+import { PRELUDE_DELIMITER, STREAMING_HANDLER } from "#shared/http/lambda-streaming.ts";
 import { PROBLEM_BASE, problemResponse } from "#shared/http/problem.ts";
 import {
   AUTHORIZER_CACHE_TTL_SECONDS,
@@ -29,12 +32,18 @@ import {
 } from "#shared/http/routes.ts";
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+/** A response-streaming handler (`awslambda.streamifyResponse`): it writes the prelude and body to the stream. */
+export type StreamingHandler = (
+  event: APIGatewayProxyEvent,
+  stream: Writable,
+  context: Context,
+) => Promise<void>;
 export type AuthorizerHandler = (
   event: APIGatewayRequestAuthorizerEvent,
 ) => Promise<APIGatewayAuthorizerResult>;
 
 export interface GatewayOptions {
-  functions: Record<HttpFunctionName, ProxyHandler>;
+  functions: Record<HttpFunctionName, ProxyHandler | StreamingHandler>;
   authorizer: AuthorizerHandler;
   stage?: string;
   /** Seconds an authorizer answer is reused for the same Authorization header; 0 disables. */
@@ -322,8 +331,10 @@ export function createGateway(options: GatewayOptions): Server {
       body: body.byteLength === 0 ? null : isText ? body.toString("utf8") : body.toString("base64"),
       isBase64Encoded: !isText,
     };
+    const fn = options.functions[route.fn];
+    if (isStreaming(fn)) return relayStream(fn, event, lambdaContext(route.fn, requestId), res, requestId);
     try {
-      const result = await options.functions[route.fn](event, lambdaContext(route.fn, requestId));
+      const result = await (fn as ProxyHandler)(event, lambdaContext(route.fn, requestId));
       return send(res, result, requestId);
     } catch {
       // API Gateway answers 502 when the integration fails; the handlers map their own errors.
@@ -337,6 +348,61 @@ export function createGateway(options: GatewayOptions): Server {
         send(res, gatewayProblem(500, "internal", "Internal error", "gateway failure"), "n/a");
     });
   });
+}
+
+export function isStreaming(fn: ProxyHandler | StreamingHandler): fn is StreamingHandler {
+  return (fn as unknown as Record<symbol, unknown>)[STREAMING_HANDLER] === "response";
+}
+
+/**
+ * Invokes a response-streaming handler as API Gateway's `STREAM` transfer mode does: reads
+ * the JSON prelude up to the eight-NUL delimiter, sends the status and headers, then relays
+ * the body as it comes, with backpressure. A failure before the prelude is a 502; after it,
+ * the connection is cut, as in AWS.
+ */
+async function relayStream(
+  handler: StreamingHandler,
+  event: APIGatewayProxyEvent,
+  context: Context,
+  res: ServerResponse,
+  requestId: string,
+): Promise<void> {
+  const out = new PassThrough();
+  res.on("close", () => {
+    if (!res.writableFinished) out.destroy();
+  });
+  const invoked = handler(event, out, context).catch((error: unknown) => {
+    out.destroy(error as Error);
+  });
+  let head: Buffer | undefined = Buffer.alloc(0);
+  try {
+    for await (const chunk of out as AsyncIterable<Buffer>) {
+      let body = chunk;
+      if (head) {
+        head = Buffer.concat([head, chunk]);
+        const at = head.indexOf(PRELUDE_DELIMITER);
+        if (at < 0) continue;
+        const prelude = JSON.parse(head.subarray(0, at).toString("utf8")) as {
+          statusCode?: number;
+          headers?: Record<string, string>;
+        };
+        const headers: Record<string, string> = { "x-amzn-requestid": requestId };
+        for (const [k, v] of Object.entries(prelude.headers ?? {})) headers[k.toLowerCase()] = String(v);
+        res.writeHead(prelude.statusCode ?? 200, headers);
+        body = head.subarray(at + PRELUDE_DELIMITER.length);
+        head = undefined;
+      }
+      if (body.byteLength > 0 && !res.write(body)) await once(res, "drain");
+    }
+  } catch {
+    // The handler failed, or the client went away: handled below.
+  }
+  await invoked;
+  if (head) {
+    return send(res, gatewayProblem(502, "bad-gateway", "Bad gateway", "the function failed"), requestId);
+  }
+  if (out.errored) res.destroy();
+  else res.end();
 }
 
 function isUtf8(buf: Buffer): boolean {

@@ -24,7 +24,14 @@ import { TABLE } from "#shared/store/table.ts";
 import { ensureTable, type LocalKey, seedKeys } from "./bootstrap.ts";
 import { type BusTargetHandler, LocalBus } from "./bus.ts";
 import { startDynamoLocal } from "./dynamodb-local.ts";
-import { type AuthorizerHandler, createGateway, lambdaContext, type ProxyHandler } from "./gateway.ts";
+import {
+  type AuthorizerHandler,
+  createGateway,
+  isStreaming,
+  lambdaContext,
+  type ProxyHandler,
+  type StreamingHandler,
+} from "./gateway.ts";
 import { type StreamHandler, StreamPoller } from "./stream-poller.ts";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -103,12 +110,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ((await import(pathToFileURL(join(REPO_ROOT, entry)).href)) as { handler: T }).handler;
     const functions = Object.fromEntries(
       await Promise.all(
-        Object.entries(HTTP_FUNCTIONS).map(async ([name, def]) => [
-          name,
-          await load<ProxyHandler>(def.entry),
-        ]),
+        Object.entries(HTTP_FUNCTIONS).map(async ([name, def]) => {
+          const handler = await load<ProxyHandler | StreamingHandler>(def.entry);
+          // The registry tells the CDK app which integrations stream; the handler must agree.
+          if (isStreaming(handler) !== ((def as FunctionDef).streaming ?? false)) {
+            throw new Error(`${def.entry}: response streaming does not match the function registry`);
+          }
+          return [name, handler];
+        }),
       ),
-    ) as Record<HttpFunctionName, ProxyHandler>;
+    ) as Record<HttpFunctionName, ProxyHandler | StreamingHandler>;
     const authorizer = await load<AuthorizerHandler>(AUTHORIZER_FUNCTION.entry);
 
     let bus: LocalBus | undefined;

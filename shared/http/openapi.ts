@@ -5,6 +5,7 @@
 import * as z from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from "zod-openapi";
 import { EventInputSchema, StoredEventSchema } from "../events/schema.ts";
+import { EXPORT_COLUMN_NAMES } from "../export/columns.ts";
 import { CreatedTriggerSchema, TriggerInputSchema, TriggerSchema } from "../triggers/schema.ts";
 import {
   CHANNEL_ID_PATTERN,
@@ -21,6 +22,7 @@ import {
   TagBodySchema,
 } from "../usecases/commands.ts";
 import { ConversationSchema } from "../usecases/conversation-state.ts";
+import { DEFAULT_EXPORT_PAGE_SIZE, ExportParamsSchema, MAX_EXPORT_PAGE_SIZE } from "../usecases/export.ts";
 import { MAX_BATCH } from "../usecases/ingest.ts";
 import { ConversationListParamsSchema, EventListParamsSchema, MAX_PAGE_SIZE } from "../usecases/query.ts";
 import { MAX_TRIGGER_PAGE, TRIGGER_ID_PATTERN } from "../usecases/triggers.ts";
@@ -131,7 +133,63 @@ const OPERATIONS: Record<string, Omit<ZodOpenApiOperationObject, "operationId" |
   ...conversationOperations(),
   ...triggerOperations(),
   ...channelOperations(),
+  ...exportOperations(),
 };
+
+/** The change feed (API.md "Change feed / incremental export"; docs/bi.md). */
+function exportOperations(): typeof OPERATIONS {
+  const cursorHeaders = {
+    "X-After-Cursor": { description: "The cursor to continue from", schema: { type: "string" as const } },
+    "X-End-Of-Stream": {
+      description:
+        "true when the page reached the settle horizon: follow X-After-Cursor later for what arrived since",
+      schema: { type: "string" as const, enum: ["true", "false"] },
+    },
+    "X-Last-Sequence": {
+      description:
+        "The sequence of the page's last event (absent when the page is empty): a client checks it to detect a truncated body",
+      schema: { type: "string" as const },
+    },
+  };
+  return {
+    exportEvents: {
+      description: [
+        `Every event of the tenant in ingest order (sequence), late arrivals included. Start with start_time (on received_at) or continue with cursor; page[size] 1..${MAX_EXPORT_PAGE_SIZE}, default ${DEFAULT_EXPORT_PAGE_SIZE}.`,
+        "Only positions older than the settle window (default 5 s) are served, so a client following cursors never misses an event nor sees one twice.",
+        "Accept: application/json (default), application/x-ndjson (one event per line) or text/csv (the flattened columns of docs/bi.md). Bodies are streamed.",
+      ].join(" "),
+      requestParams: { query: ExportParamsSchema },
+      responses: {
+        "200": {
+          description: "A page of the feed",
+          headers: cursorHeaders,
+          content: {
+            ...jsonContent(
+              z
+                .object({
+                  events: z.array(StoredEventSchema),
+                  after_cursor: z.string(),
+                  end_of_stream: z.boolean(),
+                })
+                .meta({ id: "ExportPage" }),
+            ),
+            "application/x-ndjson": {
+              schema: z.string().meta({ description: "One Event JSON object per line" }),
+            },
+            "text/csv": {
+              schema: z.string().meta({
+                description: `Header row, then one row per event: ${EXPORT_COLUMN_NAMES.join(", ")}`,
+              }),
+            },
+          },
+        },
+        "400": problem("Invalid parameter or cursor"),
+        ...authProblems,
+        "406": problem("Accept names no format the feed offers"),
+      },
+    },
+  };
+}
 
 /** Channel integrations and the providers' webhooks (API.md "Channel webhooks"). */
 function channelOperations(): typeof OPERATIONS {

@@ -87,6 +87,14 @@ export const ROUTES = [
     summary: "One conversation's current state",
   },
   {
+    method: "GET",
+    path: "/v1/export/events",
+    fn: "export",
+    scope: "export:read",
+    operationId: "exportEvents",
+    summary: "The change feed: every event in ingest order, for BI tools (JSON, NDJSON or CSV)",
+  },
+  {
     method: "POST",
     path: "/v1/conversations/{conversation_id}/tags",
     fn: "commands",

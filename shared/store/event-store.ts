@@ -4,8 +4,12 @@
  * Writes: each event is one `TransactWriteItems` pair (id guard + event item, both
  * `attribute_not_exists`), up to 50 events per call, so `(tenant, id)` is unique even when
  * two posts carry different `occurred_at`, and a crash can never leave one without the other.
+ * Each write round stamps its events' `sequence` and `received_at` just before it is sent,
+ * so a committed event's sequence is never older than the write that made it visible: the
+ * change feed's settle window rests on that (docs/data-model.md, "Change feed").
  * Reads: the timeline is one strongly consistent `Query` per page; the time-range feed is a
- * lazy k-way merge of the `byTime` shards of each month bucket.
+ * lazy k-way merge of the `byTime` shards of each month bucket; the change feed is the same
+ * merge over the `bySequence` shards.
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
@@ -16,8 +20,10 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { decodeTime, monotonicFactory } from "ulid";
 import { StoreUnavailableError } from "../errors.ts";
 import type { StoredEvent } from "../events/schema.ts";
+import { logger } from "../logger.ts";
 import {
   bucketDirectoryPk,
   conversationPk,
@@ -26,13 +32,26 @@ import {
   guardKey,
   parsePosition,
   positionOf,
+  SEQUENCE_SHARDS,
+  sequenceBucket,
+  sequenceDirectoryPk,
+  sequenceIndexKey,
+  sequenceIndexPk,
   TIME_SHARDS,
   timeBucket,
   timeIndexKey,
   timeIndexPk,
 } from "./keys.ts";
-import { type Item, mergePage, QueryStream } from "./merge.ts";
-import type { EventFilters, EventStore, Page, PreparedEvent, RangeQuery, WriteOutcome } from "./ports.ts";
+import { type Item, mergePage, mergeStreams, QueryStream } from "./merge.ts";
+import type {
+  EventFilters,
+  EventStore,
+  ExportStore,
+  Page,
+  PreparedEvent,
+  RangeQuery,
+  WriteOutcome,
+} from "./ports.ts";
 import { queryAll } from "./query-pages.ts";
 import { TABLE } from "./table.ts";
 
@@ -41,12 +60,16 @@ const EVENTS_PER_TRANSACTION = 50;
 const MAX_WRITE_ROUNDS = 8;
 const LOWEST = "0";
 const HIGHEST = "~";
+/** A write slower than this, from stamp to commit, is logged: the export settle window assumes fast commits. */
+const SLOW_COMMIT_MS = 1000;
 
 interface EventItem extends Item {
   pk: string;
   sk: string;
   tpk: string;
   tsk: string;
+  spk: string;
+  ssk: string;
   entity: "event";
   id: string;
   cid: string;
@@ -60,17 +83,30 @@ interface EventItem extends Item {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export class DynamoEventStore implements EventStore {
-  /** Month buckets known to be in the directory, per tenant: one directory write per bucket and container. */
-  readonly #knownBuckets = new Set<string>();
+export interface EventStoreOptions {
+  /** Clock of the write stamps (milliseconds since the epoch). */
+  now?: () => number;
+}
+
+export class DynamoEventStore implements EventStore, ExportStore {
+  /** Directory entries written or being written (`{directory pk}|{month}`): one write per month and container. */
+  readonly #knownBuckets = new Map<string, Promise<void>>();
+  readonly #now: () => number;
+  readonly #ulid = monotonicFactory();
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+    options: EventStoreOptions = {},
+  ) {
+    this.#now = options.now ?? Date.now;
+  }
 
   async putEvents(tenant: string, events: PreparedEvent[]): Promise<WriteOutcome[]> {
-    await this.#registerBuckets(tenant, events);
+    await this.#registerBuckets(
+      bucketDirectoryPk(tenant),
+      events.map(({ event }) => timeBucket(event.occurred_at)),
+    );
     const outcomes: (WriteOutcome | undefined)[] = new Array(events.length);
     const chunks: number[][] = [];
     for (let i = 0; i < events.length; i += EVENTS_PER_TRANSACTION) {
@@ -101,10 +137,18 @@ export class DynamoEventStore implements EventStore {
         );
       }
       if (round > 0) await sleep(Math.random() * 10 * 2 ** round);
+      const stampedAt = await this.#stamp(
+        tenant,
+        pending.map((i) => events[i] as PreparedEvent),
+      );
       const actions = pending.flatMap((i) => this.#writeActions(tenant, events[i] as PreparedEvent));
       try {
         await this.db.send(new TransactWriteCommand({ TransactItems: actions }));
         for (const i of pending) outcomes[i] = { status: "created" };
+        const took = this.#now() - stampedAt;
+        if (took > SLOW_COMMIT_MS) {
+          logger.warn("slow event commit: the export settle window must exceed this", { took_ms: took });
+        }
         return;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) throw error;
@@ -149,11 +193,30 @@ export class DynamoEventStore implements EventStore {
     return { status, storedHash, conversationId, position };
   }
 
+  /**
+   * Stamps `sequence` and `received_at` on the events of one write round, right before it is
+   * sent, and makes sure their sequence month is in the directory. Returns the stamp time.
+   */
+  async #stamp(tenant: string, round: PreparedEvent[]): Promise<number> {
+    const now = this.#now();
+    for (const { event } of round) {
+      event.sequence = this.#ulid(now);
+      // The monotonic factory never goes back in time, so take the time from the sequence.
+      event.received_at = new Date(decodeTime(event.sequence)).toISOString();
+    }
+    await this.#registerBuckets(
+      sequenceDirectoryPk(tenant),
+      round.map(({ event }) => sequenceBucket(event.sequence)),
+    );
+    return now;
+  }
+
   #writeActions(tenant: string, { event, hash }: PreparedEvent) {
     const position = positionOf(event.occurred_at, event.id);
     const item: EventItem = {
       ...eventKey(tenant, event.conversation_id, event.occurred_at, event.id),
       ...timeIndexKey(tenant, event.occurred_at, event.id),
+      ...sequenceIndexKey(tenant, event.sequence, event.id),
       entity: "event",
       id: event.id,
       cid: event.conversation_id,
@@ -183,22 +246,30 @@ export class DynamoEventStore implements EventStore {
     ];
   }
 
-  /** Records the month buckets the events fall into, so range queries visit only buckets with data. */
-  async #registerBuckets(tenant: string, events: PreparedEvent[]): Promise<void> {
-    const fresh = new Set<string>();
-    for (const { event } of events) {
-      const bucket = timeBucket(event.occurred_at);
-      if (!this.#knownBuckets.has(`${tenant}|${bucket}`)) fresh.add(bucket);
-    }
+  /**
+   * Records months in a directory (`occurred_at` months for range queries, sequence months
+   * for the change feed), before the events that fall into them are written, so a reader
+   * visits only months with data and never misses one.
+   */
+  async #registerBuckets(directoryPk: string, buckets: string[]): Promise<void> {
     await Promise.all(
-      [...fresh].map(async (bucket) => {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { pk: bucketDirectoryPk(tenant), sk: bucket, entity: "bucket" },
-          }),
-        );
-        this.#knownBuckets.add(`${tenant}|${bucket}`);
+      [...new Set(buckets)].map((bucket) => {
+        const key = `${directoryPk}|${bucket}`;
+        let registered = this.#knownBuckets.get(key);
+        if (!registered) {
+          registered = this.db
+            .send(
+              new PutCommand({
+                TableName: this.tableName,
+                Item: { pk: directoryPk, sk: bucket, entity: "bucket" },
+              }),
+            )
+            .then(() => undefined);
+          // Concurrent writers of one container share the write; a failed one is tried again.
+          registered.catch(() => this.#knownBuckets.delete(key));
+          this.#knownBuckets.set(key, registered);
+        }
+        return registered;
       }),
     );
   }
@@ -272,6 +343,61 @@ export class DynamoEventStore implements EventStore {
       if (page.hasMore) return { items, hasMore: true };
     }
     return { items, hasMore: false };
+  }
+
+  sequencesAfter(tenant: string, after: string, upTo: string, want: () => number): AsyncIterable<string> {
+    return mapAsync(this.#bySequence(tenant, after, upTo, want, true), (item) => String(item.ssk));
+  }
+
+  eventsAfter(tenant: string, after: string, upTo: string, want: () => number): AsyncIterable<StoredEvent> {
+    return mapAsync(this.#bySequence(tenant, after, upTo, want, false), toEvent);
+  }
+
+  /**
+   * Event items with `after < sequence <= upTo`, in sequence order: month by month (from the
+   * sequence directory), each month a lazy merge of its shards. The `bySequence` index is
+   * eventually consistent; the export reads only below its settle horizon.
+   */
+  async *#bySequence(
+    tenant: string,
+    after: string,
+    upTo: string,
+    want: () => number,
+    keysOnly: boolean,
+  ): AsyncGenerator<Item> {
+    const months = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+      ExpressionAttributeValues: {
+        ":pk": sequenceDirectoryPk(tenant),
+        ":lo": after ? sequenceBucket(after) : LOWEST,
+        ":hi": sequenceBucket(upTo),
+      },
+      ConsistentRead: true,
+    });
+    for (const { sk: month } of months) {
+      const streams = Array.from(
+        { length: SEQUENCE_SHARDS },
+        (_, shard) =>
+          new QueryStream(
+            this.db,
+            {
+              TableName: this.tableName,
+              IndexName: TABLE.indexes.bySequence.name,
+              KeyConditionExpression: "spk = :pk AND ssk BETWEEN :lo AND :hi",
+              ExpressionAttributeValues: {
+                ":pk": sequenceIndexPk(tenant, String(month), shard),
+                ":lo": after || LOWEST,
+                ":hi": upTo,
+              },
+              ...(keysOnly ? { ProjectionExpression: "ssk" } : {}),
+            },
+            (item) => String(item.ssk),
+            after || undefined,
+          ),
+      );
+      yield* mergeStreams(streams, "asc", want);
+    }
   }
 
   /** Buckets that hold data and overlap the query, in the direction of travel. */
@@ -353,6 +479,10 @@ function filterExpression(
     clauses.push(`#f_${field} IN (${placeholders.join(", ")})`);
   }
   return clauses.length > 0 ? clauses.join(" AND ") : undefined;
+}
+
+async function* mapAsync<A, B>(source: AsyncIterable<A>, fn: (a: A) => B): AsyncGenerator<B> {
+  for await (const a of source) yield fn(a);
 }
 
 function toEvent(item: Item): StoredEvent {

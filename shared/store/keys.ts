@@ -6,6 +6,7 @@
  * | event | `T#{tenant}#C#{conversation}` | `E#{occurred_at}#{id}` |
  * | event id guard | `T#{tenant}#I#{id}` | `I` |
  * | time bucket directory | `T#{tenant}#TB` | `{yyyy-mm}` |
+ * | sequence bucket directory | `T#{tenant}#SB` | `{yyyy-mm}` |
  * | conversation state | `T#{tenant}#C#{conversation}` | `S` |
  * | Idempotency-Key record | `T#{tenant}#IK#{sha256(key)}` | `IK` |
  * | API key (lookup) | `K#{sha256(key)}` | `K` |
@@ -18,10 +19,12 @@
  *
  * Index `byTime`: `tpk = T#{tenant}#M#{yyyy-mm}#{shard}`, `tsk = {occurred_at}#{id}`.
  * Index `byUpdated`: `upk = T#{tenant}#U#{status}#{shard}`, `usk = {updated_at}#{conversation}`.
+ * Index `bySequence`: `spk = T#{tenant}#Q#{yyyy-mm}#{shard}`, `ssk = {sequence}`.
  * Every tenant-data partition key starts with `T#{tenant}#`, so IAM `dynamodb:LeadingKeys`
  * can confine a role to one tenant.
  */
 import { createHash } from "node:crypto";
+import { decodeTime } from "ulid";
 
 /** Tenant ids are slugs: they end up inside keys delimited by `#`. */
 export const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -221,4 +224,29 @@ export function channelRejectionsPk(tenant: string, channelId: string): string {
 /** Rejection ids are ULIDs, so a channel's rejections sort by time. */
 export function channelRejectionKey(tenant: string, channelId: string, rejectionId: string): Key {
   return { pk: channelRejectionsPk(tenant, channelId), sk: rejectionId };
+}
+
+/** Shards per month bucket of the `bySequence` index (the same arithmetic as `byTime`). */
+export const SEQUENCE_SHARDS = 4;
+
+/** UTC month of a sequence (a ULID: its first 10 characters are the ingest time in ms). */
+export function sequenceBucket(sequence: string): string {
+  return new Date(decodeTime(sequence)).toISOString().slice(0, 7);
+}
+
+export function sequenceIndexPk(tenant: string, bucket: string, shard: number): string {
+  return `${tenantPrefix(tenant)}Q#${bucket}#${shard}`;
+}
+
+/** `bySequence` keys of an event: the shard follows the id, like `byTime`, so a retry lands on the same partition. */
+export function sequenceIndexKey(tenant: string, sequence: string, id: string): { spk: string; ssk: string } {
+  return {
+    spk: sequenceIndexPk(tenant, sequenceBucket(sequence), timeShard(id) % SEQUENCE_SHARDS),
+    ssk: sequence,
+  };
+}
+
+/** The months holding sequences, so the change feed skips empty ones. */
+export function sequenceDirectoryPk(tenant: string): string {
+  return `${tenantPrefix(tenant)}SB`;
 }

@@ -53,20 +53,18 @@ export class QueryStream {
 }
 
 /**
- * Merges ordered streams into one page of `limit` items, plus whether more exist. Positions
- * are unique across streams, so the merged order is total and stable across pages.
+ * Lazily merges ordered streams, yielding items in the merged order. `want` tells how many
+ * more items the reader expects, so each Query asks for about its share of them.
  */
-export async function mergePage<T>(
+export async function* mergeStreams(
   streams: QueryStream[],
-  read: { direction: "asc" | "desc"; limit: number },
-  convert: (item: Item) => T,
-): Promise<{ items: T[]; hasMore: boolean }> {
-  const items: T[] = [];
-  const asc = read.direction === "asc";
+  direction: "asc" | "desc",
+  want: () => number,
+): AsyncGenerator<Item> {
+  const asc = direction === "asc";
   for (;;) {
-    // +1: one item beyond the page tells whether more exist.
-    const want = read.limit - items.length + 1;
-    const heads = await Promise.all(streams.map((s) => s.peek(Math.ceil(want / streams.length))));
+    const share = Math.max(1, Math.ceil(want() / streams.length));
+    const heads = await Promise.all(streams.map((s) => s.peek(share)));
     let best = -1;
     let bestPos = "";
     for (const [i, head] of heads.entries()) {
@@ -77,10 +75,26 @@ export async function mergePage<T>(
         bestPos = pos;
       }
     }
-    if (best < 0) return { items, hasMore: false };
-    if (items.length === read.limit) return { items, hasMore: true };
-    const head = heads[best] as Item;
+    if (best < 0) return;
     (streams[best] as QueryStream).shift();
-    items.push(convert(head));
+    yield heads[best] as Item;
   }
+}
+
+/**
+ * Merges ordered streams into one page of `limit` items, plus whether more exist. Positions
+ * are unique across streams, so the merged order is total and stable across pages.
+ */
+export async function mergePage<T>(
+  streams: QueryStream[],
+  read: { direction: "asc" | "desc"; limit: number },
+  convert: (item: Item) => T,
+): Promise<{ items: T[]; hasMore: boolean }> {
+  const items: T[] = [];
+  // +1: one item beyond the page tells whether more exist.
+  for await (const item of mergeStreams(streams, read.direction, () => read.limit - items.length + 1)) {
+    if (items.length === read.limit) return { items, hasMore: true };
+    items.push(convert(item));
+  }
+  return { items, hasMore: false };
 }

@@ -54,3 +54,14 @@ export interface EventStore {
   /** Every conversation of the tenant, by time. */
   queryByTime(tenant: string, query: RangeQuery): Promise<Page>;
 }
+
+/**
+ * The change feed's reads, in ingest (`sequence`) order. Sequences are ULIDs; `after` is
+ * exclusive ("" for the beginning), `upTo` inclusive. `want` is how many more items the
+ * reader expects, which sizes the underlying queries.
+ */
+export interface ExportStore {
+  /** Just the sequences: cheap to hold, for finding where a page ends. */
+  sequencesAfter(tenant: string, after: string, upTo: string, want: () => number): AsyncIterable<string>;
+  eventsAfter(tenant: string, after: string, upTo: string, want: () => number): AsyncIterable<StoredEvent>;
+}

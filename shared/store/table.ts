@@ -19,6 +19,8 @@ export const TABLE = {
     byTime: { name: "byTime", partitionKey: "tpk", sortKey: "tsk" },
     /** Conversation states by last update: pk `T#{tenant}#U#{status}#{shard}`, sk `{updated_at}#{conversation}`. */
     byUpdated: { name: "byUpdated", partitionKey: "upk", sortKey: "usk" },
+    /** The change feed (export) by ingest order: pk `T#{tenant}#Q#{yyyy-mm}#{shard}`, sk `{sequence}`. */
+    bySequence: { name: "bySequence", partitionKey: "spk", sortKey: "ssk" },
   },
 } as const;
 

@@ -413,6 +413,7 @@ describe("OpenAPI", () => {
         "/v1/conversations/{conversation_id}/tags",
         "/v1/conversations/{conversation_id}/tags/{tag}",
         "/v1/events",
+        "/v1/export/events",
         "/v1/health",
         "/v1/openapi.json",
         "/v1/triggers",

@@ -75,7 +75,7 @@ describe("stateful stack", () => {
       SSESpecification: { SSEEnabled: true },
       TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
     });
-    expect(Object.keys(TABLE.indexes).sort()).toEqual(["byTime", "byUpdated"]);
+    expect(Object.keys(TABLE.indexes).sort()).toEqual(["bySequence", "byTime", "byUpdated"]);
   });
 
   it("keeps prod data (PITR, deletion protection, retain) and lets dev go", () => {
@@ -139,6 +139,19 @@ describe("API stack", () => {
         expect(method.AuthorizerId).toEqual({ Ref: expect.stringMatching(/^KeyAuthorizer/) });
       }
     }
+  });
+
+  it("streams the change feed's responses (STREAM transfer mode), and only those", () => {
+    const methods = resources(dev.api, "AWS::ApiGateway::Method").map(([, m]) => m.Properties);
+    const streaming = methods.filter(
+      (m) => (m.Integration as { ResponseTransferMode?: string }).ResponseTransferMode === "STREAM",
+    );
+    expect(streaming).toHaveLength(1);
+    const integration = (streaming[0] as { Integration: Record<string, unknown> }).Integration;
+    expect(JSON.stringify(integration.Uri)).toContain("response-streaming-invocations");
+    expect(JSON.stringify(integration.Uri)).toContain(functionId(dev.api, "Export"));
+    expect(integration.TimeoutInMillis).toBe(60_000);
+    expect((streaming[0] as { OperationName: string }).OperationName).toBe("exportEvents");
   });
 
   it("resolves keys with a REQUEST authorizer cached on the Authorization header", () => {
@@ -276,6 +289,9 @@ describe("API stack", () => {
     );
     expect([...actionsOf(dev.api, "ChannelWebhooks")].sort()).toEqual(
       ["dynamodb:GetItem", "dynamodb:PutItem", ...xray].sort(),
+    );
+    expect([...actionsOf(dev.api, "Export")].sort()).toEqual(
+      ["dynamodb:Query", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", ...xray].sort(),
     );
     const dataActions = [...actionsOf(dev.api, "Query")].filter((a) => a.startsWith("dynamodb:"));
     expect(dataActions.length).toBeGreaterThan(0);

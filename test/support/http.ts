@@ -21,6 +21,8 @@ export interface Api {
     bAutomations: string;
     aAdmin: string;
     bAdmin: string;
+    aExport: string;
+    bExport: string;
   };
   call(
     method: string,
@@ -48,6 +50,8 @@ export async function startApi(): Promise<Api> {
     bAutomations: newKey(),
     aAdmin: newKey(),
     bAdmin: newKey(),
+    aExport: newKey(),
+    bExport: newKey(),
   };
   const seeds: LocalKey[] = [
     { tenant: tenantA, key: keys.a, scopes: ["events:read", "events:write"] },
@@ -58,6 +62,8 @@ export async function startApi(): Promise<Api> {
     { tenant: tenantB, key: keys.bAutomations, scopes: ["automations:write"] },
     { tenant: tenantA, key: keys.aAdmin, scopes: ["admin"] },
     { tenant: tenantB, key: keys.bAdmin, scopes: ["admin"] },
+    { tenant: tenantA, key: keys.aExport, scopes: ["export:read"] },
+    { tenant: tenantB, key: keys.bExport, scopes: ["export:read"] },
   ];
   const stack = await startLocalStack({
     port: 0,
