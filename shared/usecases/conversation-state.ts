@@ -5,7 +5,8 @@
  * state is a function of the SET of stored events, whatever order they arrived in. The
  * projector (`project-state.ts`) keeps the stored state equal to `foldEvents(undefined, timeline)`
  * by folding incrementally when events arrive in order and refolding when one arrives late.
- * Semantics are documented in docs/data-model.md ("Conversation state").
+ * Semantics are documented in docs/data-model.md ("Conversation state"); the metrics, and the
+ * SQL that computes the same numbers from the export, in docs/bi.md ("Metrics").
  */
 import * as z from "zod";
 import { AUTHOR_TYPES, CHANNEL_TYPES, type StoredEvent, TimestampOutput } from "../events/schema.ts";
@@ -16,6 +17,25 @@ const ParticipantSchema = z.object({
   id: z.string(),
   display_name: z.string().optional(),
 });
+
+/**
+ * Dashboard metrics (docs/bi.md, "Metrics"). Durations are in milliseconds of `occurred_at`
+ * (business time); the message counts are the state's `message_counts`.
+ */
+const MetricsSchema = z
+  .object({
+    first_customer_message_at: TimestampOutput.nullable().meta({
+      description:
+        "occurred_at of the earliest customer message (MessageReceived or MessageSent by a customer)",
+    }),
+    first_response_ms: z.number().int().positive().nullable().meta({
+      description: "first_response_at − first_customer_message_at; null until an agent has answered",
+    }),
+    resolution_ms: z.number().int().nonnegative().nullable().meta({
+      description: "closed_at − first_event_at while the conversation is closed; null while it is open",
+    }),
+  })
+  .meta({ id: "ConversationMetrics", description: "Dashboard metrics; definitions in docs/bi.md" });
 
 /** A conversation's current state, as `GET /v1/conversations/{id}` returns it. */
 export const ConversationSchema = z
@@ -44,16 +64,19 @@ export const ConversationSchema = z
     first_event_at: TimestampOutput,
     last_event_at: TimestampOutput,
     first_response_at: TimestampOutput.nullable().meta({
-      description: "First MessageSent by an agent or bot after the first customer MessageReceived",
+      description:
+        "First agent message (MessageReceived or MessageSent by author type agent; bots excluded) strictly after the first customer message",
     }),
     closed_at: TimestampOutput.nullable().meta({ description: "When it was closed, while it is closed" }),
     event_count: z.number().int(),
+    metrics: MetricsSchema,
     updated_at: TimestampOutput.meta({ description: "When the log last changed this state" }),
   })
   .meta({ id: "Conversation" });
 
 export type Conversation = z.infer<typeof ConversationSchema>;
 export type Participant = z.infer<typeof ParticipantSchema>;
+export type ConversationMetrics = z.infer<typeof MetricsSchema>;
 
 /** The fold's result: the conversation without `updated_at` (a write time), plus the last folded position. */
 export type FoldedState = Omit<Conversation, "updated_at"> & {
@@ -74,6 +97,9 @@ function upsertParticipant(list: Participant[], p: Participant): Participant[] {
   return list.map((q, i) => (i === at ? merged : q));
 }
 
+/** Both are normalized UTC timestamps (`…T…sssZ`), so Date.parse is exact to the millisecond. */
+const millisBetween = (from: string, to: string) => Date.parse(to) - Date.parse(from);
+
 function initial(event: StoredEvent): FoldedState {
   return {
     conversation_id: event.conversation_id,
@@ -88,6 +114,7 @@ function initial(event: StoredEvent): FoldedState {
     first_response_at: null,
     closed_at: null,
     event_count: 0,
+    metrics: { first_customer_message_at: null, first_response_ms: null, resolution_ms: null },
     position: "",
   };
 }
@@ -112,14 +139,21 @@ function apply(state: FoldedState, event: StoredEvent): FoldedState {
     case "MessageReceived":
     case "MessageSent": {
       const author = event.author.type;
+      // Both metrics only ever move from null to a value, on the earliest qualifying event in
+      // log order, so they depend on the set of events only (docs/bi.md, "Metrics").
+      if (author === "customer" && s.metrics.first_customer_message_at === null) {
+        s.metrics = { ...s.metrics, first_customer_message_at: event.occurred_at };
+      }
+      const firstCustomer = s.metrics.first_customer_message_at;
       if (
-        event.type === "MessageSent" &&
-        (author === "agent" || author === "bot") &&
+        author === "agent" &&
         s.first_response_at === null &&
-        // In fold order, a customer message counted so far came strictly before this one.
-        s.message_counts.customer > 0
+        firstCustomer !== null &&
+        // Strictly later: a message of the same millisecond cannot be told apart from one sent before.
+        event.occurred_at > firstCustomer
       ) {
         s.first_response_at = event.occurred_at;
+        s.metrics = { ...s.metrics, first_response_ms: millisBetween(firstCustomer, event.occurred_at) };
       }
       s.message_counts = { ...s.message_counts, [author]: s.message_counts[author] + 1 };
       if (event.author.id && author !== "system") {
@@ -134,11 +168,13 @@ function apply(state: FoldedState, event: StoredEvent): FoldedState {
     case "ConversationClosed":
       s.status = "closed";
       s.closed_at = event.occurred_at;
+      s.metrics = { ...s.metrics, resolution_ms: millisBetween(s.first_event_at, event.occurred_at) };
       break;
     case "ConversationOpened":
     case "ConversationReopened":
       s.status = "open";
       s.closed_at = null;
+      s.metrics = { ...s.metrics, resolution_ms: null };
       break;
     case "ConversationTagged":
       s.tags = [
@@ -188,6 +224,14 @@ export function foldEvents(state: FoldedState | undefined, events: readonly Stor
   }
   if (!s) throw new Error("cannot fold an empty timeline without a state");
   return s;
+}
+
+/**
+ * Whether a stored state has every field of today's fold. A state written before a field was
+ * added (e.g. `metrics`) cannot be continued incrementally: the projector refolds it.
+ */
+export function hasCurrentShape(state: FoldedState): boolean {
+  return (state as Partial<FoldedState>).metrics !== undefined;
 }
 
 /** The public view of a folded state. */

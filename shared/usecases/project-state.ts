@@ -8,13 +8,15 @@
  * - at or before it (a late arrival, or a re-delivery), or no state yet: read the whole
  *   timeline; if every event up to the state's position was already counted, the event is
  *   covered and nothing is written; otherwise refold from scratch;
+ * - a state written before a field was added to the fold (see `hasCurrentShape`) is refolded
+ *   from scratch, whatever the event's position;
  * - write with an optimistic condition on the version read (`event_count`, which grows with
  *   every write), and on a lost race re-read and recompute.
  */
 import { StoreUnavailableError } from "../errors.ts";
 import type { ConversationStateStore } from "../store/conversation-ports.ts";
 import { positionOf } from "../store/keys.ts";
-import { type FoldedState, foldEvents } from "./conversation-state.ts";
+import { type FoldedState, foldEvents, hasCurrentShape } from "./conversation-state.ts";
 
 export interface ProjectorDeps {
   states: ConversationStateStore;
@@ -44,9 +46,10 @@ export async function projectEvent(
   const position = positionOf(event.occurred_at, event.id);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) await sleep(Math.random() * 5 * 2 ** Math.min(attempt, 6));
-    const current = await states.getState(tenant, conversationId);
+    const stored = await states.getState(tenant, conversationId);
     let next: FoldedState | undefined;
     let outcome: ProjectionOutcome;
+    const current = stored && hasCurrentShape(stored.state) ? stored : undefined;
     if (current && position > current.state.position) {
       next = current.state;
       for await (const page of states.eventsAfter(tenant, conversationId, current.state.position)) {
@@ -69,8 +72,8 @@ export async function projectEvent(
     }
     const now = new Date(deps.now()).toISOString();
     // Never move backwards, even if this container's clock is behind the last writer's.
-    const updatedAt = current && current.updatedAt > now ? current.updatedAt : now;
-    if (await states.putState(tenant, next, updatedAt, current?.state.event_count)) return outcome;
+    const updatedAt = stored && stored.updatedAt > now ? stored.updatedAt : now;
+    if (await states.putState(tenant, next, updatedAt, stored?.state.event_count)) return outcome;
   }
   throw new StoreUnavailableError(`conversation ${conversationId} is too contended to project now; retry`);
 }

@@ -85,19 +85,31 @@ describe("commands", () => {
     await project(api.tenantA, c);
     const state = await api.call("GET", `/v1/conversations/${c}`);
     expect(state.status).toBe(200);
+    const [first] = await timeline(c);
+    const closedAt = (close.json.event as StoredEvent).occurred_at;
     expect(state.json.conversation).toMatchObject({
       conversation_id: c,
       status: "closed",
       tags: ["vip"],
       channel: { type: "web" },
       event_count: 4,
-      closed_at: (close.json.event as StoredEvent).occurred_at,
+      closed_at: closedAt,
+      metrics: {
+        first_customer_message_at: first?.occurred_at,
+        first_response_ms: null,
+        resolution_ms: Date.parse(closedAt) - Date.parse(first?.occurred_at ?? ""),
+      },
     });
     const reopen = await api.call("POST", `/v1/conversations/${c}/reopen`);
     expect(reopen.status).toBe(201);
     await project(api.tenantA, c);
     const reopened = await api.call("GET", `/v1/conversations/${c}`);
-    expect(reopened.json.conversation).toMatchObject({ status: "open", closed_at: null, event_count: 5 });
+    expect(reopened.json.conversation).toMatchObject({
+      status: "open",
+      closed_at: null,
+      event_count: 5,
+      metrics: { resolution_ms: null },
+    });
   });
 
   it("answer 404 for a conversation without events (or another tenant's), 400 for bad input, 403 without the scope", async () => {
@@ -201,6 +213,11 @@ describe("conversation reads", () => {
       message_counts: { customer: 1, agent: 0, bot: 0, system: 0 },
       participants: [{ type: "customer", id: "cust-1" }],
       first_response_at: null,
+      metrics: {
+        first_customer_message_at: "2025-05-23T10:15:30.123Z",
+        first_response_ms: null,
+        resolution_ms: null,
+      },
     });
     expectProblem(await api.call("GET", `/v1/conversations/${c}`, { key: api.keys.b }), 404);
     expectProblem(await api.call("GET", `/v1/conversations/${uniqueId("none")}`), 404);

@@ -69,7 +69,17 @@ describe("conversation-state projector on DynamoDB Local", () => {
     for (const e of [...events].reverse()) await projectEvent(projector, tenant, e);
     const stored = await states.getState(tenant, c);
     expect(stored?.state).toEqual(await expectedState(c));
-    expect(stored?.state).toMatchObject({ status: "closed", tags: ["vip"], event_count: 5 });
+    expect(stored?.state).toMatchObject({
+      status: "closed",
+      tags: ["vip"],
+      event_count: 5,
+      first_response_at: at(2),
+      metrics: {
+        first_customer_message_at: at(1),
+        first_response_ms: 1000, // customer at :01, agent at :02
+        resolution_ms: 4000, // opened at :00, closed at :04
+      },
+    });
   });
 
   it("refolds on a late arrival and counts it once", async () => {
@@ -84,7 +94,12 @@ describe("conversation-state projector on DynamoDB Local", () => {
     expect(await projectEvent(projector, tenant, late as StoredEvent)).toBe("refolded");
     const after = await states.getState(tenant, c);
     expect(after?.state).toEqual(await expectedState(c));
-    expect(after?.state).toMatchObject({ event_count: 5, first_event_at: "2025-05-23T09:00:00.000Z" });
+    expect(after?.state).toMatchObject({
+      event_count: 5,
+      first_event_at: "2025-05-23T09:00:00.000Z",
+      // The refold measures resolution from the new first event: 09:00:00 → 10:00:04.
+      metrics: { resolution_ms: 3_604_000 },
+    });
     expect((after?.updatedAt ?? "") > (before?.updatedAt ?? "")).toBe(true);
   });
 
@@ -137,6 +152,11 @@ describe("conversation-state projector on DynamoDB Local", () => {
     expect((await states.getState(tenant, c))?.state).toMatchObject({
       event_count: 1,
       message_counts: { customer: 1 },
+      metrics: {
+        first_customer_message_at: event?.occurred_at,
+        first_response_ms: null,
+        resolution_ms: null,
+      },
     });
     await expect(stateHandler({ ...busEvent, detail: { version: 2 } }, {} as Context)).rejects.toThrow();
   });
