@@ -189,21 +189,15 @@ class AppendFile {
   }
 }
 
-class NdjsonFileWriter implements PageWriter {
-  private constructor(private readonly file: AppendFile) {}
-
-  static async open(path: string, committed: number): Promise<NdjsonFileWriter> {
-    return new NdjsonFileWriter(await AppendFile.open(path, committed));
-  }
+/** A writer appending to one file: the position is the committed size. */
+abstract class FileWriter implements PageWriter {
+  constructor(protected readonly file: AppendFile) {}
 
   get position(): Position {
     return { bytes: this.file.committed, parts: 0 };
   }
 
-  /** Each line exactly as the server sent it: the file is the concatenation of the pages. */
-  async writeEvents(events: AsyncIterable<ExportedEvent>): Promise<void> {
-    for await (const { line } of events) await this.file.append(`${line}\n`);
-  }
+  abstract writeEvents(events: AsyncIterable<ExportedEvent>): Promise<void>;
 
   abort(): Promise<void> {
     return this.file.abort();
@@ -218,16 +212,21 @@ class NdjsonFileWriter implements PageWriter {
   }
 }
 
-/** The API's CSV dialect (shared/export/csv.ts); the header row only into an empty file. */
-class CsvFileWriter implements PageWriter {
-  private constructor(private readonly file: AppendFile) {}
-
-  static async open(path: string, committed: number): Promise<CsvFileWriter> {
-    return new CsvFileWriter(await AppendFile.open(path, committed));
+class NdjsonFileWriter extends FileWriter {
+  static async open(path: string, committed: number): Promise<NdjsonFileWriter> {
+    return new NdjsonFileWriter(await AppendFile.open(path, committed));
   }
 
-  get position(): Position {
-    return { bytes: this.file.committed, parts: 0 };
+  /** Each line exactly as the server sent it: the file is the concatenation of the pages. */
+  async writeEvents(events: AsyncIterable<ExportedEvent>): Promise<void> {
+    for await (const { line } of events) await this.file.append(`${line}\n`);
+  }
+}
+
+/** The API's CSV dialect (shared/export/csv.ts); the header row only into an empty file. */
+class CsvFileWriter extends FileWriter {
+  static async open(path: string, committed: number): Promise<CsvFileWriter> {
+    return new CsvFileWriter(await AppendFile.open(path, committed));
   }
 
   async writeEvents(events: AsyncIterable<ExportedEvent>): Promise<void> {
@@ -241,18 +240,6 @@ class CsvFileWriter implements PageWriter {
         for await (const chunk of csv) await file.append(chunk);
       },
     );
-  }
-
-  abort(): Promise<void> {
-    return this.file.abort();
-  }
-
-  async commit(): Promise<Position> {
-    return { bytes: await this.file.commit(), parts: 0 };
-  }
-
-  close(): Promise<void> {
-    return this.file.close();
   }
 }
 

@@ -16,10 +16,9 @@
 import { encodeTime } from "ulid";
 import * as z from "zod";
 import { type CursorCodec, queryFingerprint } from "../cursor.ts";
-import { ValidationError } from "../errors.ts";
 import { type StoredEvent, toUtcMillis } from "../events/schema.ts";
-import { type FieldError, zodErrors } from "../events/validate.ts";
 import type { ExportStore } from "../store/ports.ts";
+import { pageSizeParam, parseWith } from "./query.ts";
 
 export const DEFAULT_EXPORT_PAGE_SIZE = 1000;
 export const MAX_EXPORT_PAGE_SIZE = 10_000;
@@ -39,25 +38,12 @@ const FINGERPRINT = queryFingerprint({ feed: "export/events", v: 1 });
 /** The largest value of ULID's 16-character random part. */
 const MAX_RANDOM = "Z".repeat(16);
 
-const pageSize = z
-  .string()
-  .regex(/^\d+$/, `page[size] must be a whole number from 1 to ${MAX_EXPORT_PAGE_SIZE}`)
-  .transform(Number)
-  .pipe(
-    z
-      .number()
-      .int()
-      .min(1, "page[size] must be at least 1")
-      .max(MAX_EXPORT_PAGE_SIZE, `page[size] must be at most ${MAX_EXPORT_PAGE_SIZE}`),
-  )
-  .optional();
-
 /** Query parameters of `GET /v1/export/events`; unknown parameters are rejected, not ignored. */
 export const ExportParamsSchema = z
   .strictObject({
     start_time: z.string().transform(toUtcMillis).optional(),
     cursor: z.string().min(1).optional(),
-    "page[size]": pageSize,
+    "page[size]": pageSizeParam(MAX_EXPORT_PAGE_SIZE),
   })
   .superRefine((q, ctx) => {
     if (q.start_time && q.cursor) {
@@ -95,17 +81,6 @@ export function horizonAt(now: number, settleMs: number): string {
   return positionBefore(now - settleMs);
 }
 
-function parseParams(raw: Record<string, string | undefined>): ExportParams {
-  const parsed = ExportParamsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const errors: FieldError[] = zodErrors(parsed.error, "", raw).map((e) =>
-      e.message.startsWith("unknown field") ? { ...e, message: "unknown query parameter" } : e,
-    );
-    throw new ValidationError(errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
-  }
-  return parsed.data;
-}
-
 /**
  * Plans one page: reads only sequences (small) from the cursor up to the horizon, to learn
  * where the page ends and whether the feed is caught up.
@@ -115,7 +90,7 @@ export async function planExportPage(
   tenant: string,
   raw: Record<string, string | undefined>,
 ): Promise<ExportPage> {
-  const params = parseParams(raw);
+  const params = parseWith(ExportParamsSchema, raw);
   const after = params.cursor
     ? deps.cursors.decode(tenant, FINGERPRINT, params.cursor, "cursor").p
     : positionBefore(params.start_time ? Date.parse(params.start_time) : 0);

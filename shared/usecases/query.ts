@@ -56,18 +56,18 @@ const list = <T extends readonly [string, ...string[]]>(values: T, param: string
 
 const timestamp = z.string().transform(toUtcMillis).optional();
 
-const pageSize = z
-  .string()
-  .regex(/^\d+$/, "page[size] must be a whole number from 1 to 1000")
-  .transform(Number)
-  .pipe(
-    z
-      .number()
-      .int()
-      .min(1, "page[size] must be at least 1")
-      .max(MAX_PAGE_SIZE, "page[size] must be at most 1000"),
-  )
-  .optional();
+/** An optional `page[size]` query parameter from 1 to `max`. */
+export const pageSizeParam = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `page[size] must be a whole number from 1 to ${max}`)
+    .transform(Number)
+    .pipe(
+      z.number().int().min(1, "page[size] must be at least 1").max(max, `page[size] must be at most ${max}`),
+    )
+    .optional();
+
+const pageSize = pageSizeParam(MAX_PAGE_SIZE);
 
 /** Query parameters of the event-list routes; unknown parameters are rejected, not ignored. */
 export const EventListParamsSchema = z
@@ -110,7 +110,11 @@ function parseParams(raw: Record<string, string | undefined>): EventListParams {
   return parseWith(EventListParamsSchema, raw);
 }
 
-function parseWith<S extends z.ZodType>(schema: S, raw: Record<string, string | undefined>): z.output<S> {
+/** Parses query parameters with a strict schema: every problem a field error, unknown parameters named. */
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  raw: Record<string, string | undefined>,
+): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const errors: FieldError[] = zodErrors(parsed.error, "", raw).map((e) =>
