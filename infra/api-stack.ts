@@ -28,7 +28,7 @@ import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources"
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
 import type { Construct } from "constructs";
 import { BUS_RULES, PUBLISH_STREAM_FILTER } from "#shared/bus/rules.ts";
@@ -51,6 +51,8 @@ export interface ApiStackProps extends StackProps {
   table: Table;
   bus: EventBus;
   cursorSecret: ISecret;
+  /** The data lake rule's dead-letter queue (stateful stack): alarmed here with the others. */
+  lakeDeadLetterQueue?: IQueue;
 }
 
 /**
@@ -313,6 +315,13 @@ export class ApiStack extends Stack {
       ruleDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       "Bus events could not be delivered to an automation target and went to the DLQ",
     );
+    if (props.lakeDeadLetterQueue) {
+      alarm(
+        "LakeDlqDepth",
+        props.lakeDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+        "Bus events could not be delivered to the data lake's Firehose stream and went to the DLQ",
+      );
+    }
     alarm(
       "PublishDlqDepth",
       dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),

@@ -17,7 +17,25 @@ export interface StageConfig {
   wafRateLimitPer5Min: number;
   /** Days the bus archive keeps events for replay. */
   archiveRetentionDays: number;
+  /** The data lake (infra/constructs/data-lake.ts, docs/data-lake.md). */
+  lake: LakeConfig;
 }
+
+export interface LakeConfig {
+  /** Seconds Firehose buffers each tenant/day partition before writing an object (60 to 900). */
+  bufferSeconds: number;
+  /** Days until lake objects move to S3 Standard-IA, then to Glacier Instant Retrieval; none: stay. */
+  infrequentAccessDays?: number;
+  glacierInstantRetrievalDays?: number;
+  /** Days until lake events expire; none: kept. */
+  expireEventsDays?: number;
+  /** Days Athena query results are kept. */
+  resultsDays: number;
+  /** Bytes one Athena query may scan before the workgroup cancels it. */
+  bytesScannedCutoffPerQuery: number;
+}
+
+const GIB = 1024 ** 3;
 
 export const STAGE_PATTERN = /^[a-z][a-z0-9-]{1,20}$/;
 
@@ -36,5 +54,14 @@ export function stageConfig(stage: string): StageConfig {
     throttle: isProd ? { rateLimit: 1000, burstLimit: 2000 } : { rateLimit: 50, burstLimit: 100 },
     wafRateLimitPer5Min: isProd ? 20_000 : 2_000,
     archiveRetentionDays: isProd ? 365 : 7,
+    lake: isProd
+      ? {
+          bufferSeconds: 900,
+          infrequentAccessDays: 30,
+          glacierInstantRetrievalDays: 90,
+          resultsDays: 30,
+          bytesScannedCutoffPerQuery: 10 * GIB,
+        }
+      : { bufferSeconds: 60, expireEventsDays: 30, resultsDays: 7, bytesScannedCutoffPerQuery: GIB },
   };
 }

@@ -1,9 +1,9 @@
 /**
  * Stateful resources: the table (from the shared definition), the event bus and its
- * archive, and the cursor-signing secret. Kept apart from the functions and API, so those
- * can be replaced freely without touching data.
+ * archive, the cursor-signing secret, and the data lake fed from the bus. Kept apart from the
+ * functions and API, so those can be replaced freely without touching data.
  */
-import { Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import {
   AttributeType,
   BillingMode,
@@ -17,6 +17,7 @@ import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { TABLE } from "#shared/store/table.ts";
 import type { StageConfig } from "./config.ts";
+import { DataLake } from "./constructs/data-lake.ts";
 
 export interface StatefulStackProps extends StackProps {
   config: StageConfig;
@@ -26,6 +27,7 @@ export class StatefulStack extends Stack {
   readonly table: Table;
   readonly bus: EventBus;
   readonly cursorSecret: Secret;
+  readonly dataLake: DataLake;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -79,5 +81,18 @@ export class StatefulStack extends Stack {
       reason:
         "Rotating the cursor key would invalidate every outstanding pagination cursor; it is rotated by a planned, announced redeploy instead.",
     });
+
+    // Every bus event into S3 (Firehose), queryable with Athena: docs/data-lake.md.
+    this.dataLake = new DataLake(this, "DataLake", { config, bus: this.bus });
+    Validations.of(this).acknowledge({
+      id: "CloudFormation-Validate::W7001",
+      reason:
+        "The Firehose L2 adds its regional CIDR mapping (used only by VPC destinations) to any stack with a delivery stream; the lake's S3 destination never reads it, and an unused mapping is valid CloudFormation.",
+    });
+    new CfnOutput(this, "LakeBucketName", { value: this.dataLake.bucket.bucketName });
+    new CfnOutput(this, "LakeDatabaseName", { value: this.dataLake.databaseName });
+    new CfnOutput(this, "LakeTableName", { value: this.dataLake.tableName });
+    new CfnOutput(this, "LakeWorkGroupName", { value: this.dataLake.workGroupName });
+    new CfnOutput(this, "LakeResultsBucketName", { value: this.dataLake.resultsBucket.bucketName });
   }
 }

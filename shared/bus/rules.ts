@@ -34,6 +34,19 @@ export const BUS_RULES: readonly BusRule[] = [
 ];
 
 /**
+ * The data lake's rule, on AWS only: every log event to Kinesis Data Firehose, which writes it
+ * to S3, partitioned by tenant and day, for Athena (`infra/constructs/data-lake.ts`,
+ * docs/data-lake.md). It is not in {@link BUS_RULES}, whose targets are Lambda handlers that
+ * the local bus runs too. The local runtime has no data lake: locally, BI follows the export
+ * feed (GET /v1/export/events, the export CLI) into DuckDB.
+ */
+export const DATA_LAKE_RULE: Omit<BusRule, "target"> = {
+  name: "data-lake",
+  description: "Every log event to the data lake (Firehose to S3, queried with Athena)",
+  pattern: ALL_LOG_EVENTS,
+};
+
+/**
  * The filter of the publisher's event source mapping (Lambda event filtering uses the
  * EventBridge pattern syntax): only inserted event items are published.
  */

@@ -383,6 +383,7 @@ describe("API stack", () => {
     expect(alarms).toEqual(
       expect.arrayContaining([
         "conversation-log-dev-PublishDlqDepth",
+        "conversation-log-dev-LakeDlqDepth",
         "conversation-log-dev-Api5xx",
         "conversation-log-dev-TableThrottles",
         ...[
