@@ -17,4 +17,5 @@ SELECT * REPLACE (
   CAST(metadata AS JSON) AS metadata,
   CAST(caused_by AS JSON) AS caused_by
 )
-FROM read_csv('events.csv', header = true, all_varchar = true);
+-- allow_quoted_nulls = false: a quoted empty cell ("") is an empty string, an unquoted one NULL.
+FROM read_csv('events.csv', header = true, all_varchar = true, allow_quoted_nulls = false);

@@ -18,6 +18,8 @@ export function csvStringifier(options: { header?: boolean } = {}): Stringifier 
     header: options.header ?? true,
     columns: EXPORT_COLUMN_NAMES as string[],
     record_delimiter: "windows",
+    // An empty string is `""`, a missing value (null) an empty cell: the two stay apart.
+    quoted_match: /^$/,
   });
 }
 

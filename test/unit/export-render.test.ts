@@ -118,6 +118,14 @@ describe("streamed bodies", () => {
     expect(body.startsWith(`${EXPORT_COLUMN_NAMES.join(",")}\r\n01JD0000000000000000000001,`)).toBe(true);
     expect(body).toContain('"Ann, ""A"""');
     expect(body.split("\r\n")).toHaveLength(4);
+    // An empty string is quoted; a missing value (here `data`) is an empty cell.
+    const image = {
+      ...event(3),
+      message: { content: { type: "image", media_url: "https://x/y.png", text: "" } },
+    };
+    const row = (await text(renderPage(pageOf([image as unknown as StoredEvent]), "csv"))).split("\r\n")[1];
+    expect(row).toContain(',image,"",');
+    expect(row).toContain('}}",,"{');
     expect(await text(renderPage(pageOf([]), "csv"))).toBe(`${EXPORT_COLUMN_NAMES.join(",")}\r\n`);
   });
 
