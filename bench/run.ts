@@ -8,10 +8,14 @@
  *   BENCH_TIMELINE=10000   events in the timeline conversation
  *   BENCH_BACKLOG=5000     stream records drained by the publisher
  *   BENCH_TRIGGER_SAMPLES=50  ingest → trigger action samples
+ *   BENCH_EXPORT_EVENTS=100000  events in the export benchmark's log (see bench/export.ts)
+ *
+ * `npm run bench -- --only export` (or BENCH_ONLY=export) runs only the export section and
+ * updates only that section of BENCHMARKS.md.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -22,6 +26,7 @@ import { createDocumentClient } from "#shared/store/client.ts";
 import { conversationPk, EVENT_SK_PREFIX } from "#shared/store/keys.ts";
 import { TABLE } from "#shared/store/table.ts";
 import { bundleReport } from "./bundles.ts";
+import { type ExportBenchResults, exportSummary, renderExport, spliceExportSection } from "./export.ts";
 import type { FanoutResults } from "./fanout.ts";
 import { describeMachine } from "./machine.ts";
 import {
@@ -409,7 +414,62 @@ function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 }
 
+/**
+ * The export section, in a process of its own: the export handler reads EXPORT_SETTLE_MS
+ * once, at load, and a second local stack in one process would reuse the first one's clients.
+ */
+function measureExportSection(): ExportBenchResults {
+  log("export: change feed throughput and the CLI's peak memory");
+  const out = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench", "export.ts")], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      // Set before the child loads anything: the logger and the handlers read them at import.
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      BENCH_EXPORT_EVENTS: String(intFromEnv("BENCH_EXPORT_EVENTS", 100_000)),
+      BENCH_EXPORT_CONCURRENCY: String(intFromEnv("BENCH_EXPORT_CONCURRENCY", 16)),
+      BENCH_EXPORT_SETTLE_MS: String(intFromEnv("BENCH_EXPORT_SETTLE_MS", 1000)),
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const json = out.toString().trim().split("\n").pop() ?? "{}";
+  // The raw figures, for a look beyond the report (.bench/ is not committed).
+  mkdirSync(join(ROOT, ".bench"), { recursive: true });
+  writeFileSync(join(ROOT, ".bench", "export.json"), `${json}\n`);
+  return JSON.parse(json) as ExportBenchResults;
+}
+
+/** `--only <section>` on the command line, or BENCH_ONLY. */
+function onlySection(): string | undefined {
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--only");
+  const only = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--only="))?.slice("--only=".length);
+  const value = only ?? process.env.BENCH_ONLY;
+  if (value !== undefined && value !== "" && value !== "export") {
+    throw new Error(`--only supports: export (got ${value})`);
+  }
+  return value || undefined;
+}
+
+/** Runs the export section alone and updates only its part of BENCHMARKS.md. */
+function exportOnly(): void {
+  const results = measureExportSection();
+  const file = join(ROOT, "BENCHMARKS.md");
+  let current = "";
+  try {
+    current = readFileSync(file, "utf8");
+  } catch {
+    current = "# Benchmarks\n";
+  }
+  writeFileSync(file, spliceExportSection(current, renderExport(results)));
+  log("updated the export section of BENCHMARKS.md");
+  process.stdout.write(`${exportSummary(results)}\n`);
+}
+
 async function main(): Promise<void> {
+  if (onlySection() === "export") return exportOnly();
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const started = performance.now();
@@ -476,6 +536,8 @@ async function main(): Promise<void> {
       .pop() ?? "{}",
   ) as FanoutResults;
 
+  const exportResults = measureExportSection();
+
   log("bundling functions/*.ts with esbuild");
   const bundles = await bundleReport(ROOT);
   if (!results) throw new Error("no results");
@@ -491,9 +553,12 @@ async function main(): Promise<void> {
     runtimeMs: performance.now() - started,
     load: { start: loadStart, end: loadavg() },
   };
-  writeFileSync(join(ROOT, "BENCHMARKS.md"), renderReport(full));
+  writeFileSync(
+    join(ROOT, "BENCHMARKS.md"),
+    spliceExportSection(renderReport(full), renderExport(exportResults)),
+  );
   log(`wrote BENCHMARKS.md in ${(full.runtimeMs / 1000).toFixed(0)} s`);
-  process.stdout.write(`${summary(full)}\n`);
+  process.stdout.write(`${summary(full)}\n${exportSummary(exportResults)}\n`);
 }
 
 main().catch((error: unknown) => {

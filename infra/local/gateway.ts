@@ -389,6 +389,8 @@ async function relayStream(
         const headers: Record<string, string> = { "x-amzn-requestid": requestId };
         for (const [k, v] of Object.entries(prelude.headers ?? {})) headers[k.toLowerCase()] = String(v);
         res.writeHead(prelude.statusCode ?? 200, headers);
+        // Headers go out now, as API Gateway sends them, not with the first body chunk.
+        res.flushHeaders();
         body = head.subarray(at + PRELUDE_DELIMITER.length);
         head = undefined;
       }

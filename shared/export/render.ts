@@ -3,6 +3,7 @@
  * flattened CSV, each produced as a stream from the page's lazy event reader, so memory
  * stays flat whatever the page size.
  */
+import { once } from "node:events";
 import { Readable } from "node:stream";
 import Negotiator from "negotiator";
 import type { StoredEvent } from "../events/schema.ts";
@@ -61,14 +62,12 @@ async function* json(page: ExportPage): AsyncGenerator<string> {
 
 function csv(events: AsyncIterable<StoredEvent>): Readable {
   const stringifier = csvStringifier();
+  const closed = new AbortController();
+  stringifier.once("close", () => closed.abort());
   (async () => {
     for await (const event of events) {
-      if (!stringifier.write(csvRow(event))) {
-        await new Promise<void>((resolve, reject) => {
-          stringifier.once("drain", resolve);
-          stringifier.once("close", () => reject(new Error("the response closed")));
-        });
-      }
+      // Rejects when the stream errors or closes (the client went away): the read stops too.
+      if (!stringifier.write(csvRow(event))) await once(stringifier, "drain", { signal: closed.signal });
     }
     stringifier.end();
   })().catch((error: unknown) => stringifier.destroy(error as Error));
