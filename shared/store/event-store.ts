@@ -62,11 +62,6 @@ const LOWEST = "0";
 const HIGHEST = "~";
 /** A write slower than this, from stamp to commit, is logged: the export settle window assumes fast commits. */
 const SLOW_COMMIT_MS = 1000;
-/**
- * A transaction round, the SDK's own retries included, is abandoned after this long and
- * retried with a new stamp, so no commit carries a stamp much older than this.
- */
-const COMMIT_DEADLINE_MS = 2000;
 
 interface EventItem extends Item {
   pk: string;
@@ -91,15 +86,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export interface EventStoreOptions {
   /** Clock of the write stamps (milliseconds since the epoch). */
   now?: () => number;
-  /** Milliseconds a transaction round may take before it is abandoned and stamped anew. */
-  commitDeadlineMs?: number;
 }
 
 export class DynamoEventStore implements EventStore, ExportStore {
   /** Directory entries written or being written (`{directory pk}|{month}`): one write per month and container. */
   readonly #knownBuckets = new Map<string, Promise<void>>();
   readonly #now: () => number;
-  readonly #commitDeadlineMs: number;
   readonly #ulid = monotonicFactory();
 
   constructor(
@@ -108,7 +100,6 @@ export class DynamoEventStore implements EventStore, ExportStore {
     options: EventStoreOptions = {},
   ) {
     this.#now = options.now ?? Date.now;
-    this.#commitDeadlineMs = options.commitDeadlineMs ?? COMMIT_DEADLINE_MS;
   }
 
   async putEvents(tenant: string, events: PreparedEvent[]): Promise<WriteOutcome[]> {
@@ -152,9 +143,7 @@ export class DynamoEventStore implements EventStore, ExportStore {
       );
       const actions = pending.flatMap((i) => this.#writeActions(tenant, events[i] as PreparedEvent));
       try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: actions }), {
-          abortSignal: AbortSignal.timeout(this.#commitDeadlineMs),
-        });
+        await this.db.send(new TransactWriteCommand({ TransactItems: actions }));
         for (const i of pending) outcomes[i] = { status: "created" };
         const took = this.#now() - stampedAt;
         if (took > SLOW_COMMIT_MS) {
@@ -162,14 +151,6 @@ export class DynamoEventStore implements EventStore, ExportStore {
         }
         return;
       } catch (error) {
-        if (error instanceof Error && error.name === "AbortError") {
-          // Too slow (throttling, the SDK's retries, the network): stamp anew and send again. If
-          // the abandoned round did commit, the id guard turns the new one into a duplicate.
-          logger.warn("event commit abandoned after its deadline; retrying with a new stamp", {
-            deadline_ms: this.#commitDeadlineMs,
-          });
-          continue;
-        }
         if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) throw error;
         const reasons = error.CancellationReasons;
         const retry: number[] = [];
