@@ -27,6 +27,7 @@ import { DynamoConversationStateStore } from "#shared/store/state-store.ts";
 import { projectEvent } from "#shared/usecases/project-state.ts";
 import { aMessage, anEvent, type Json, uniqueId } from "../support/factories.ts";
 import { type Api, startApi } from "../support/http.ts";
+import { metricsColumns } from "../support/metrics.ts";
 
 const SETTLE_MS = 500;
 process.env.EXPORT_SETTLE_MS = String(SETTLE_MS);
@@ -706,18 +707,7 @@ describe("docs/sql/duckdb-metrics.sql over the CLI's exports", () => {
       const res = await api.call("GET", `/v1/conversations/${row.conversation_id}`, { key: api.keys.a });
       expect(res.status, res.text).toBe(200);
       const state = res.json.conversation as ConversationState;
-      expect(row, String(row.conversation_id)).toMatchObject({
-        first_event_at: state.first_event_at,
-        first_customer_message_at: state.metrics.first_customer_message_at,
-        first_response_at: state.first_response_at,
-        first_response_ms: state.metrics.first_response_ms,
-        closed_at: state.closed_at,
-        resolution_ms: state.metrics.resolution_ms,
-        customer_messages: state.message_counts.customer,
-        agent_messages: state.message_counts.agent,
-        bot_messages: state.message_counts.bot,
-        system_messages: state.message_counts.system,
-      });
+      expect(row, String(row.conversation_id)).toMatchObject(metricsColumns(state));
     }
 
     // Hand-computed, so the SQL and the state cannot agree on a wrong number.

@@ -20,6 +20,7 @@ import type { StoredEvent } from "#shared/events/schema.ts";
 import { csvRow, csvStringifier } from "#shared/export/csv.ts";
 import { positionOf } from "#shared/store/keys.ts";
 import { foldEvents } from "#shared/usecases/conversation-state.ts";
+import { metricsColumns } from "../support/metrics.ts";
 
 const sqlFile = (name: string) => readFile(new URL(`../../docs/sql/${name}`, import.meta.url), "utf8");
 
@@ -88,17 +89,8 @@ function expectedRow(events: readonly StoredEvent[]) {
   const inclBots = foldEvents(undefined, sorted(asAgents));
   return {
     conversation_id: state.conversation_id,
-    first_event_at: state.first_event_at,
-    first_customer_message_at: state.metrics.first_customer_message_at,
-    first_response_at: state.first_response_at,
-    first_response_ms: state.metrics.first_response_ms,
+    ...metricsColumns(state),
     first_response_incl_bots_ms: inclBots.metrics.first_response_ms,
-    closed_at: state.closed_at,
-    resolution_ms: state.metrics.resolution_ms,
-    customer_messages: state.message_counts.customer,
-    agent_messages: state.message_counts.agent,
-    bot_messages: state.message_counts.bot,
-    system_messages: state.message_counts.system,
   };
 }
 
