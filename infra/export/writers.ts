@@ -24,8 +24,8 @@ import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { type ColumnSource, fileWriter, parquetWrite, type SchemaElement } from "hyparquet-writer";
 import type { StoredEvent } from "#shared/events/schema.ts";
-import { EXPORT_COLUMNS, type ExportColumn } from "#shared/export/columns.ts";
-import { csvRow, csvStringifier } from "#shared/export/csv.ts";
+import { EXPORT_COLUMNS, type ExportColumn, exportRow } from "#shared/export/columns.ts";
+import { csvStringifier } from "#shared/export/csv.ts";
 import type { ExportedEvent } from "./client.ts";
 import { UsageError } from "./errors.ts";
 import { type ExportFormat, type ExportState, fsyncDirectory } from "./state.ts";
@@ -233,7 +233,7 @@ class CsvFileWriter extends FileWriter {
     const file = this.file;
     await pipeline(
       async function* rows() {
-        for await (const { event } of events) yield csvRow(event);
+        for await (const { event } of events) yield exportRow(event);
       },
       csvStringifier({ header: file.committed === 0 }),
       async (csv: AsyncIterable<string | Buffer>) => {

@@ -4,13 +4,12 @@
  * header row of {@link EXPORT_COLUMN_NAMES}, and an empty cell for a missing value.
  */
 import { type Stringifier, stringify } from "csv-stringify";
-import type { StoredEvent } from "../events/schema.ts";
-import { EXPORT_COLUMN_NAMES, exportRow } from "./columns.ts";
+import { EXPORT_COLUMN_NAMES } from "./columns.ts";
 
 export const CSV_CONTENT_TYPE = "text/csv; charset=utf-8; header=present";
 
 /**
- * A transform stream: write rows made by {@link exportRow} (object mode), read CSV text.
+ * A transform stream: write rows made by `exportRow` (object mode), read CSV text.
  * `header: false` leaves out the header row (a CLI appending to a file that already has one).
  */
 export function csvStringifier(options: { header?: boolean } = {}): Stringifier {
@@ -21,9 +20,4 @@ export function csvStringifier(options: { header?: boolean } = {}): Stringifier 
     // An empty string is `""`, a missing value (null) an empty cell: the two stay apart.
     quoted_match: /^$/,
   });
-}
-
-/** One event's CSV row, for a {@link csvStringifier}. */
-export function csvRow(event: StoredEvent): (string | null)[] {
-  return exportRow(event);
 }

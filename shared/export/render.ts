@@ -8,7 +8,8 @@ import { Readable } from "node:stream";
 import Negotiator from "negotiator";
 import type { StoredEvent } from "../events/schema.ts";
 import type { ExportPage } from "../usecases/export.ts";
-import { CSV_CONTENT_TYPE, csvRow, csvStringifier } from "./csv.ts";
+import { exportRow } from "./columns.ts";
+import { CSV_CONTENT_TYPE, csvStringifier } from "./csv.ts";
 
 export type ExportFormat = "json" | "ndjson" | "csv";
 
@@ -67,7 +68,7 @@ function csv(events: AsyncIterable<StoredEvent>): Readable {
   (async () => {
     for await (const event of events) {
       // Rejects when the stream errors or closes (the client went away): the read stops too.
-      if (!stringifier.write(csvRow(event))) await once(stringifier, "drain", { signal: closed.signal });
+      if (!stringifier.write(exportRow(event))) await once(stringifier, "drain", { signal: closed.signal });
     }
     stringifier.end();
   })().catch((error: unknown) => stringifier.destroy(error as Error));

@@ -97,7 +97,12 @@ export function timeBucket(occurredAt: string): string {
 
 /** Deterministic shard of an event id, so a retried write lands on the same index partition. */
 export function timeShard(id: string): number {
-  return createHash("sha256").update(id).digest().readUInt32BE(0) % TIME_SHARDS;
+  return hashShard(id, TIME_SHARDS);
+}
+
+/** A stable shard in `0..shards-1` for a value: the first 32 bits of its SHA-256. */
+function hashShard(value: string, shards: number): number {
+  return createHash("sha256").update(value).digest().readUInt32BE(0) % shards;
 }
 
 export function timeIndexPk(tenant: string, bucket: string, shard: number): string {
@@ -143,7 +148,7 @@ export const UPDATED_SHARDS = 4;
 
 /** Deterministic shard of a conversation, so its state item stays on one index partition per status. */
 export function updatedShard(conversationId: string): number {
-  return createHash("sha256").update(conversationId).digest().readUInt32BE(0) % UPDATED_SHARDS;
+  return hashShard(conversationId, UPDATED_SHARDS);
 }
 
 export function updatedIndexPk(tenant: string, status: string, shard: number): string {
@@ -241,7 +246,7 @@ export function sequenceIndexPk(tenant: string, bucket: string, shard: number): 
 /** `bySequence` keys of an event: the shard follows the id, like `byTime`, so a retry lands on the same partition. */
 export function sequenceIndexKey(tenant: string, sequence: string, id: string): { spk: string; ssk: string } {
   return {
-    spk: sequenceIndexPk(tenant, sequenceBucket(sequence), timeShard(id) % SEQUENCE_SHARDS),
+    spk: sequenceIndexPk(tenant, sequenceBucket(sequence), hashShard(id, SEQUENCE_SHARDS)),
     ssk: sequence,
   };
 }

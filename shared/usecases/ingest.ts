@@ -16,7 +16,11 @@ export interface IngestDeps {
   store: EventStore;
   /** Milliseconds since the epoch. */
   now: () => number;
-  /** Monotonic, sortable ingest positions. */
+  /**
+   * Monotonic, sortable ingest positions. The DynamoDB store stamps `sequence` and
+   * `received_at` again right before each write round (the change feed relies on that), so
+   * this is the provisional stamp that stores without such a need keep.
+   */
   sequence: () => string;
   /** Server ids for events that carry neither an id nor a source event id. */
   newId: () => string;

@@ -16,8 +16,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ExportState } from "#infra/export/state.ts";
 import { type CliIo, KEY_ENV, main } from "#infra/export-cli.ts";
 import type { StoredEvent } from "#shared/events/schema.ts";
-import { EXPORT_COLUMN_NAMES } from "#shared/export/columns.ts";
-import { csvRow, csvStringifier } from "#shared/export/csv.ts";
+import { EXPORT_COLUMN_NAMES, exportRow } from "#shared/export/columns.ts";
+import { csvStringifier } from "#shared/export/csv.ts";
 
 const KEY = "clk_export_test_key";
 const SINCE = "2025-05-01T00:00:00Z";
@@ -196,7 +196,7 @@ async function csvOf(events: StoredEvent[]): Promise<string> {
   const stringifier = csvStringifier();
   const chunks: string[] = [];
   stringifier.on("data", (chunk: Buffer | string) => chunks.push(chunk.toString()));
-  for (const e of events) stringifier.write(csvRow(e));
+  for (const e of events) stringifier.write(exportRow(e));
   stringifier.end();
   await finished(stringifier);
   return chunks.join("");

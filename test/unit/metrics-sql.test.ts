@@ -17,7 +17,8 @@ import {
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredEvent } from "#shared/events/schema.ts";
-import { csvRow, csvStringifier } from "#shared/export/csv.ts";
+import { exportRow } from "#shared/export/columns.ts";
+import { csvStringifier } from "#shared/export/csv.ts";
 import { positionOf } from "#shared/store/keys.ts";
 import { foldEvents } from "#shared/usecases/conversation-state.ts";
 import { metricsColumns } from "../support/metrics.ts";
@@ -103,7 +104,7 @@ const plain = (value: DuckDBValue): unknown =>
 
 async function csvText(events: readonly StoredEvent[]): Promise<string> {
   let text = "";
-  for await (const chunk of Readable.from(events.map(csvRow)).pipe(csvStringifier())) text += chunk;
+  for await (const chunk of Readable.from(events.map(exportRow)).pipe(csvStringifier())) text += chunk;
   return text;
 }
 
