@@ -1,9 +1,10 @@
 /**
- * validateEventInput against the event contract (EVENTS.md): one valid example per event type
+ * validateEventInput against the event contract (docs/events.md): one valid example per event type
  * and per content type, strictness at every level, size limits, log-owned fields, and error
  * paths a person can act on.
  */
 import { describe, expect, it } from "vitest";
+import { CONTENT_EXAMPLES, EVENT_EXAMPLES } from "#shared/events/examples.ts";
 import {
   CONTENT_TYPES,
   EVENT_TYPES,
@@ -28,122 +29,12 @@ function accepted(raw: unknown): Record<string, unknown> {
 
 const paths = (errors: FieldError[]) => errors.map((e) => e.path);
 
-/** One valid example per event type: `message` for message events, `data` for the others. */
-const VALID_BY_TYPE: Record<(typeof EVENT_TYPES)[number], Json> = {
-  MessageReceived: aMessage({ type: "MessageReceived" }),
-  MessageSent: aMessage({
-    type: "MessageSent",
-    author: { type: "agent", id: "agent-7", display_name: "Ada" },
-    message: {
-      content: { type: "text", text: "How can I help?" },
-      attachments: [{ media_url: "https://cdn.example/a.pdf", media_type: "application/pdf", size: 1024 }],
-      reply_to: "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA",
-    },
-  }),
-  MessageDelivered: anEvent("MessageDelivered", { message_id: "wamid.abc" }),
-  MessageRead: anEvent("MessageRead", { message_id: "wamid.abc" }),
-  MessageFailed: anEvent("MessageFailed", {
-    message_id: "m1",
-    error: { code: 131047, reason: "re-engagement" },
-  }),
-  PostbackReceived: anEvent("PostbackReceived", { payload: "BUY_NOW", text: "Buy now", message_id: "m1" }),
-  ConversationOpened: anEvent("ConversationOpened", { subject: "Refund", priority: "high" }),
-  ConversationClosed: anEvent("ConversationClosed", { reason: "solved" }),
-  ConversationReopened: anEvent("ConversationReopened", {}),
-  ConversationAssigned: anEvent("ConversationAssigned", {
-    assignee: { type: "agent", id: "a1" },
-    group_id: "g1",
-  }),
-  ConversationTransferred: anEvent("ConversationTransferred", {
-    from: { type: "group", id: "tier-1" },
-    to: { type: "channel", id: "email" },
-  }),
-  ConversationTagged: anEvent("ConversationTagged", { tags: ["vip", "refund"] }),
-  ConversationUntagged: anEvent("ConversationUntagged", { tags: ["vip"] }),
-  ConversationRated: anEvent("ConversationRated", { score: 5, comment: "great" }),
-  CustomerJoined: anEvent("CustomerJoined", {
-    participant: { type: "customer", id: "c1", display_name: "Cy" },
-  }),
-  CustomerLeft: anEvent("CustomerLeft", { participant: { type: "customer", id: "c1" } }),
-  AgentJoined: anEvent("AgentJoined", { participant: { type: "agent", id: "a1" } }),
-  AgentLeft: anEvent("AgentLeft", { participant: { type: "agent", id: "a1" } }),
-  BotJoined: anEvent("BotJoined", { participant: { type: "bot", id: "b1" } }),
-  BotLeft: anEvent("BotLeft", { participant: { type: "bot", id: "b1" } }),
-  ControlPassed: anEvent("ControlPassed", {
-    from: { type: "bot", id: "b1" },
-    to: { type: "agent", id: "a1" },
-    reason: "customer asked for a human",
-  }),
-};
-
-/** One valid example per content type. */
-const VALID_CONTENT: Record<(typeof CONTENT_TYPES)[number], Json> = {
-  text: { type: "text", text: "Hi", actions: [{ type: "reply", text: "Yes", payload: "YES" }] },
-  image: {
-    type: "image",
-    media_url: "https://cdn.example/cat.jpg",
-    media_type: "image/jpeg",
-    alt_text: "a cat",
-    text: "caption",
-    actions: [{ type: "link", text: "Open", uri: "https://example.com" }],
-  },
-  file: {
-    type: "file",
-    media_url: "https://cdn.example/f.pdf",
-    media_type: "application/pdf",
-    file_name: "f.pdf",
-    size: 2048,
-    text: "the invoice",
-  },
-  audio: {
-    type: "audio",
-    media_url: "https://cdn.example/a.ogg",
-    media_type: "audio/ogg",
-    duration_ms: 3000,
-  },
-  video: { type: "video", media_url: "https://cdn.example/v.mp4", duration_ms: 0 },
-  location: { type: "location", latitude: -33.86, longitude: 151.21, name: "Opera", address: "Sydney" },
-  carousel: {
-    type: "carousel",
-    items: [
-      {
-        title: "Shoe",
-        description: "red",
-        media_url: "https://cdn.example/s.jpg",
-        actions: [{ type: "postback", text: "Buy", payload: "BUY" }],
-      },
-    ],
-  },
-  list: {
-    type: "list",
-    items: [{ title: "One" }, { title: "Two" }],
-    actions: [{ type: "location_request", text: "Share location" }],
-  },
-  form: {
-    type: "form",
-    fields: [
-      { type: "text", name: "name", label: "Your name" },
-      { type: "select", name: "size", label: "Size", options: [{ name: "s", label: "Small" }] },
-    ],
-  },
-  form_response: {
-    type: "form_response",
-    fields: [
-      { type: "text", name: "name", label: "Your name", value: "Ada" },
-      { type: "number", name: "age", label: "Age", value: 36 },
-      { type: "checkbox", name: "ok", label: "OK?", value: true },
-      { type: "multi", name: "tags", label: "Tags", value: ["a", "b"] },
-    ],
-  },
-  template: {
-    type: "template",
-    name: "order_update",
-    language: "en_US",
-    components: [{ type: "body", parameters: [{ type: "text", text: "42" }] }],
-  },
-  reaction: { type: "reaction", emoji: "👍", message_id: "wamid.abc" },
-  unsupported: { type: "unsupported", raw_type: "sticker" },
-};
+/**
+ * One valid example per event type (`message` for message events, `data` for the others) and
+ * per content type: the documented examples (shared/events/examples.ts).
+ */
+const VALID_BY_TYPE: Record<(typeof EVENT_TYPES)[number], Json> = EVENT_EXAMPLES;
+const VALID_CONTENT: Record<(typeof CONTENT_TYPES)[number], Json> = CONTENT_EXAMPLES;
 
 describe("validateEventInput: the catalog", () => {
   it("has one example for every event type and every content type", () => {
