@@ -1,6 +1,6 @@
 /**
- * The unified conversation event (EVENTS.md), defined once in zod. Types come from
- * `z.infer`; the OpenAPI document is generated from these schemas.
+ * The unified conversation event, defined once in zod. Types come from `z.infer`; the
+ * OpenAPI document and docs/events.md (`npm run docs:events`) are generated from these schemas.
  *
  * Two views of one definition: {@link EventInputSchema} validates what clients send
  * (timestamps in any accepted format, log-owned fields forbidden) and
@@ -119,73 +119,106 @@ const ChannelMetadataSchema = z
 
 export const ChannelSchema = z
   .strictObject({
-    type: oneOf(CHANNEL_TYPES, "channel.type"),
-    integration_id: str(128).optional(),
+    type: oneOf(CHANNEL_TYPES, "channel.type").meta({ description: "The channel the event happened on" }),
+    integration_id: str(128)
+      .meta({ description: "The provider's own id of the integration, e.g. a WhatsApp phone_number_id" })
+      .optional(),
     metadata: ChannelMetadataSchema.optional(),
   })
-  .meta({ id: "Channel" });
+  .meta({ id: "Channel", description: "Where the event happened" });
 
 export const AuthorSchema = z
   .strictObject({
     type: oneOf(AUTHOR_TYPES, "author.type"),
-    id: str(256).optional(),
-    display_name: str(256).optional(),
-    external_ids: z.record(z.string().max(64), z.string().max(256)).optional(),
+    id: str(256)
+      .meta({ description: "The person's or bot's id, e.g. the customer's id in your systems" })
+      .optional(),
+    display_name: str(256).meta({ description: "The name people see" }).optional(),
+    external_ids: z
+      .record(z.string().max(64), z.string().max(256))
+      .meta({ description: 'Maps a system to the person\'s id there, e.g. { "whatsapp": "16505551234" }' })
+      .optional(),
   })
-  .meta({ id: "Author" });
+  .meta({ id: "Author", description: "Who acted (or, in recipients, to whom)" });
 
 export const SourceSchema = z
   .strictObject({
     system: z
       .string()
       .regex(/^[a-z0-9_.-]{1,32}$/, "must be 1-32 characters of a-z 0-9 _ . -")
-      .meta({ example: "whatsapp" }),
-    event_id: str(512).optional(),
-    raw_type: str(128).optional(),
+      .meta({
+        example: "whatsapp",
+        description: "The source system, e.g. whatsapp, sunco, twilio, web_widget, api",
+      }),
+    event_id: str(512)
+      .meta({ description: "The event's id in the source system; derives the event id when id is absent" })
+      .optional(),
+    raw_type: str(128).meta({ description: "The source system's own name for the event type" }).optional(),
   })
-  .meta({ id: "Source" });
+  .meta({ id: "Source", description: "Where the event came from (whatsapp, sunco, web_widget, api, …)" });
 
 export const CausedBySchema = z
   .strictObject({
-    trigger_id: str(128).optional(),
-    event_id: IdSchema,
-    depth: z.number().int().min(1).max(3),
+    trigger_id: str(128).meta({ description: "The trigger whose action created the event" }).optional(),
+    event_id: IdSchema.meta({ description: "The event that set the trigger off" }),
+    depth: z.number().int().min(1).max(3).meta({
+      description:
+        "1 when the cause was not itself caused, the cause's depth + 1 otherwise; events of depth 3 fire no triggers",
+    }),
   })
-  .meta({ id: "CausedBy" });
+  .meta({ id: "CausedBy", description: "Set by the log on events that automations created" });
 
 const url = z.string().min(1).max(2048).meta({ format: "uri" });
+const mediaUrl = url.meta({ description: "Where the media can be fetched" });
+const bytesCount = z.number().int().nonnegative().meta({ description: "Bytes" });
+/** An id of another message: as its source system knows it, or the event id for messages posted through the API. */
+const messageRef = (description: string) => str(512).meta({ description });
+const MESSAGE_REF =
+  "The referenced message's id as its source system knows it (e.g. WhatsApp's wamid…), or its event id for messages posted through the API";
 
 export const ActionSchema = z
   .strictObject({
     type: oneOf(["reply", "postback", "link", "webview", "location_request"] as const, "action.type"),
-    text: str(1024),
-    payload: z.string().max(4096).optional(),
-    uri: url.optional(),
+    text: str(1024).meta({ description: "The label shown" }),
+    payload: z
+      .string()
+      .max(4096)
+      .meta({ description: "Comes back as PostbackReceived.data.payload when pressed" })
+      .optional(),
+    uri: url.meta({ description: "For link and webview actions" }).optional(),
   })
-  .meta({ id: "Action" });
+  .meta({ id: "Action", description: "A button or quick reply" });
 const actions = z.array(ActionSchema).max(20).optional();
 
 export const AttachmentSchema = z
   .strictObject({
-    media_url: url,
-    media_type: str(256),
+    media_url: mediaUrl,
+    media_type: str(256).meta({ description: "MIME type, e.g. application/pdf" }),
     file_name: str(512).optional(),
-    size: z.number().int().nonnegative().optional(),
-    width: z.number().int().nonnegative().optional(),
-    height: z.number().int().nonnegative().optional(),
+    size: bytesCount.optional(),
+    width: z.number().int().nonnegative().meta({ description: "Pixels" }).optional(),
+    height: z.number().int().nonnegative().meta({ description: "Pixels" }).optional(),
   })
-  .meta({ id: "Attachment" });
+  .meta({ id: "Attachment", description: "A file sent along with the message content" });
 
-const mediaType = str(256).optional();
+const mediaType = str(256).meta({ description: "MIME type, e.g. image/jpeg" }).optional();
 /** What every form field has, asked or answered. */
-const formField = { type: str(64), name: str(256), label: str(1024) };
+const formField = {
+  type: str(64).meta({ description: "The kind of field, e.g. text, number, select" }),
+  name: str(256).meta({ description: "The field's key" }),
+  label: str(1024).meta({ description: "What the customer sees" }),
+};
 
-const itemSchema = z.strictObject({
-  title: str(1024),
-  description: z.string().max(4096).optional(),
-  media_url: url.optional(),
-  actions,
-});
+const itemSchema = z
+  .strictObject({
+    title: str(1024),
+    description: z.string().max(4096).optional(),
+    media_url: url.optional(),
+    actions,
+  })
+  .meta({ description: "A card of a carousel or an entry of a list" });
+const caption = z.string().max(4096).meta({ description: "Caption" });
+const durationMs = z.number().int().nonnegative().meta({ description: "Milliseconds" });
 
 export const CONTENT_TYPES = [
   "text",
@@ -207,147 +240,253 @@ export const ContentSchema = z
   .discriminatedUnion(
     "type",
     [
-      z.strictObject({ type: z.literal("text"), text: str(32_768), actions }),
-      z.strictObject({
-        type: z.literal("image"),
-        media_url: url,
-        media_type: mediaType,
-        alt_text: z.string().max(1024).optional(),
-        text: z.string().max(4096).optional(),
-        actions,
-      }),
-      z.strictObject({
-        type: z.literal("file"),
-        media_url: url,
-        media_type: mediaType,
-        file_name: str(512).optional(),
-        size: z.number().int().nonnegative().optional(),
-        text: z.string().max(4096).optional(),
-      }),
-      z.strictObject({
-        type: z.literal("audio"),
-        media_url: url,
-        media_type: mediaType,
-        duration_ms: z.number().int().nonnegative().optional(),
-      }),
-      z.strictObject({
-        type: z.literal("video"),
-        media_url: url,
-        media_type: mediaType,
-        duration_ms: z.number().int().nonnegative().optional(),
-      }),
-      z.strictObject({
-        type: z.literal("location"),
-        latitude: z.number().min(-90).max(90),
-        longitude: z.number().min(-180).max(180),
-        name: z.string().max(1024).optional(),
-        address: z.string().max(2048).optional(),
-      }),
-      z.strictObject({ type: z.literal("carousel"), items: z.array(itemSchema).min(1).max(10) }),
-      z.strictObject({ type: z.literal("list"), items: z.array(itemSchema).min(1).max(10), actions }),
-      z.strictObject({
-        type: z.literal("form"),
-        fields: z
-          .array(
-            z.strictObject({
-              ...formField,
-              options: z
-                .array(z.strictObject({ name: str(256), label: str(1024) }))
-                .max(100)
-                .optional(),
-            }),
-          )
-          .min(1)
-          .max(50),
-      }),
-      z.strictObject({
-        type: z.literal("form_response"),
-        fields: z
-          .array(
-            z.strictObject({
-              ...formField,
-              value: z.union([z.string().max(4096), z.number(), z.boolean(), z.array(z.string().max(1024))]),
-            }),
-          )
-          .min(1)
-          .max(50),
-      }),
-      z.strictObject({
-        type: z.literal("template"),
-        name: str(512),
-        language: str(32),
-        components: z.array(z.json()).max(50).optional(),
-      }),
-      z.strictObject({ type: z.literal("reaction"), emoji: str(64).optional(), message_id: str(512) }),
-      z.strictObject({ type: z.literal("unsupported"), raw_type: str(128) }),
+      z
+        .strictObject({
+          type: z.literal("text"),
+          text: str(32_768).meta({ description: "The message text" }),
+          actions,
+        })
+        .meta({ description: "Text, optionally with buttons or quick replies" }),
+      z
+        .strictObject({
+          type: z.literal("image"),
+          media_url: mediaUrl,
+          media_type: mediaType,
+          alt_text: z
+            .string()
+            .max(1024)
+            .meta({ description: "Describes the image for people who cannot see it" })
+            .optional(),
+          text: caption.optional(),
+          actions,
+        })
+        .meta({ description: "An image (stickers too)" }),
+      z
+        .strictObject({
+          type: z.literal("file"),
+          media_url: mediaUrl,
+          media_type: mediaType,
+          file_name: str(512).optional(),
+          size: bytesCount.optional(),
+          text: caption.optional(),
+        })
+        .meta({ description: "A document" }),
+      z
+        .strictObject({
+          type: z.literal("audio"),
+          media_url: mediaUrl,
+          media_type: mediaType,
+          duration_ms: durationMs.optional(),
+        })
+        .meta({ description: "A voice note or audio file" }),
+      z
+        .strictObject({
+          type: z.literal("video"),
+          media_url: mediaUrl,
+          media_type: mediaType,
+          duration_ms: durationMs.optional(),
+        })
+        .meta({ description: "A video" }),
+      z
+        .strictObject({
+          type: z.literal("location"),
+          latitude: z.number().min(-90).max(90).meta({ description: "Degrees" }),
+          longitude: z.number().min(-180).max(180).meta({ description: "Degrees" }),
+          name: z.string().max(1024).optional(),
+          address: z.string().max(2048).optional(),
+        })
+        .meta({ description: "A shared location" }),
+      z
+        .strictObject({ type: z.literal("carousel"), items: z.array(itemSchema).min(1).max(10) })
+        .meta({ description: "Cards side by side, each with its own actions" }),
+      z
+        .strictObject({ type: z.literal("list"), items: z.array(itemSchema).min(1).max(10), actions })
+        .meta({ description: "Entries one under the other, plus actions for the whole list" }),
+      z
+        .strictObject({
+          type: z.literal("form"),
+          fields: z
+            .array(
+              z.strictObject({
+                ...formField,
+                options: z
+                  .array(z.strictObject({ name: str(256), label: str(1024) }))
+                  .max(100)
+                  .meta({ description: "The choices of a select field" })
+                  .optional(),
+              }),
+            )
+            .min(1)
+            .max(50),
+        })
+        .meta({ description: "A form the customer is asked to fill in" }),
+      z
+        .strictObject({
+          type: z.literal("form_response"),
+          fields: z
+            .array(
+              z.strictObject({
+                ...formField,
+                value: z
+                  .union([z.string().max(4096), z.number(), z.boolean(), z.array(z.string().max(1024))])
+                  .meta({ description: "The answer" }),
+              }),
+            )
+            .min(1)
+            .max(50),
+        })
+        .meta({ description: "The customer's answers to a form" }),
+      z
+        .strictObject({
+          type: z.literal("template"),
+          name: str(512).meta({ description: "The template's name at the provider" }),
+          language: str(32).meta({ description: "The template's language, e.g. en_US" }),
+          components: z
+            .array(z.json())
+            .max(50)
+            .meta({ description: "The provider's template components, as free JSON" })
+            .optional(),
+        })
+        .meta({ description: "A pre-approved template message (e.g. WhatsApp templates)" }),
+      z
+        .strictObject({
+          type: z.literal("reaction"),
+          emoji: str(64).meta({ description: "Absent when the reaction was removed" }).optional(),
+          message_id: messageRef(MESSAGE_REF),
+        })
+        .meta({ description: "An emoji reaction to a message" }),
+      z
+        .strictObject({
+          type: z.literal("unsupported"),
+          raw_type: str(128).meta({ description: "The provider's content type" }),
+        })
+        .meta({
+          description:
+            "A channel message the log cannot represent yet: kept, never dropped; details go to metadata",
+        }),
     ],
     { error: () => `content.type must be one of: ${CONTENT_TYPES.join(", ")}` },
   )
-  .meta({ id: "MessageContent" });
+  .meta({ id: "MessageContent", description: "What the message says or shows, selected by type" });
 
 export const MessageSchema = z
   .strictObject({
     content: ContentSchema,
-    attachments: z.array(AttachmentSchema).max(20).optional(),
-    reply_to: str(512).optional(),
+    attachments: z
+      .array(AttachmentSchema)
+      .max(20)
+      .meta({ description: "Files sent with the content" })
+      .optional(),
+    reply_to: messageRef(`The message this one replies to. ${MESSAGE_REF}`).optional(),
   })
-  .meta({ id: "Message" });
+  .meta({ id: "Message", description: "The payload of MessageReceived and MessageSent" });
 
 const ref = <T extends readonly [string, ...string[]]>(types: T, what: string) =>
   z.strictObject({ type: oneOf(types, `${what}.type`), id: str(256) });
 const participant = z.strictObject({
-  participant: z.strictObject({
-    type: oneOf(AUTHOR_TYPES, "participant.type"),
-    id: str(256),
-    display_name: str(256).optional(),
-  }),
+  participant: z
+    .strictObject({
+      type: oneOf(AUTHOR_TYPES, "participant.type"),
+      id: str(256),
+      display_name: str(256).optional(),
+    })
+    .meta({ description: "Who joined or left" }),
 });
-const tags = z.strictObject({ tags: z.array(str(128)).min(1).max(50) });
+const tags = (description: string) =>
+  z.strictObject({ tags: z.array(str(128)).min(1).max(50).meta({ description }) });
 const CONTROL = ["agent", "bot", "group", "integration"] as const;
+
+/** What each event type means; shown in the OpenAPI document and docs/events.md. */
+const EVENT_DESCRIPTIONS: Record<EventType, string> = {
+  MessageReceived: "An inbound message from the customer",
+  MessageSent: "An outbound message from an agent, a bot or the system",
+  MessageDelivered: "The channel delivered a message",
+  MessageRead: "The recipient read a message",
+  MessageFailed: "Delivering a message failed",
+  PostbackReceived: "The customer pressed a button or a quick reply",
+  ConversationOpened: "A conversation started",
+  ConversationClosed: "The conversation was closed or resolved",
+  ConversationReopened: "The conversation was reopened after it was closed",
+  ConversationAssigned: "The conversation was routed to an agent, a group or a bot",
+  ConversationTransferred: "The conversation moved between agents, groups or channels",
+  ConversationTagged: "Tags were added",
+  ConversationUntagged: "Tags were removed",
+  ConversationRated: "The customer rated their satisfaction",
+  CustomerJoined: "A customer joined the conversation",
+  CustomerLeft: "A customer left the conversation",
+  AgentJoined: "An agent joined the conversation",
+  AgentLeft: "An agent left the conversation",
+  BotJoined: "A bot joined the conversation",
+  BotLeft: "A bot left the conversation",
+  ControlPassed: "Control passed between a bot, an agent, a group or an integration (switchboard hand-off)",
+};
 
 /** Type-specific payload: `message` for message events, `data` for all others. */
 const TYPE_FIELDS = {
   MessageReceived: { message: MessageSchema },
   MessageSent: { message: MessageSchema },
-  MessageDelivered: { data: z.strictObject({ message_id: str(512) }) },
-  MessageRead: { data: z.strictObject({ message_id: str(512).optional() }) },
+  MessageDelivered: { data: z.strictObject({ message_id: messageRef(MESSAGE_REF) }) },
+  MessageRead: {
+    data: z.strictObject({
+      message_id: messageRef(
+        `Absent when the source reports the whole conversation as read. ${MESSAGE_REF}`,
+      ).optional(),
+    }),
+  },
   MessageFailed: {
     data: z.strictObject({
-      message_id: str(512),
-      error: z.strictObject({ code: z.union([str(128), z.number()]).optional(), reason: str(4096) }),
+      message_id: messageRef(MESSAGE_REF),
+      error: z
+        .strictObject({
+          code: z
+            .union([str(128), z.number()])
+            .meta({ description: "The provider's error code, e.g. WhatsApp's 131047" })
+            .optional(),
+          reason: str(4096).meta({ description: "Why delivery failed, in the provider's words" }),
+        })
+        .meta({ description: "What went wrong" }),
     }),
   },
   PostbackReceived: {
     data: z.strictObject({
-      payload: z.string().max(4096),
-      text: z.string().max(4096).optional(),
-      message_id: str(512).optional(),
+      payload: z.string().max(4096).meta({ description: "The pressed action's payload" }),
+      text: z.string().max(4096).meta({ description: "The pressed action's label" }).optional(),
+      message_id: messageRef(`The message that carried the action. ${MESSAGE_REF}`).optional(),
     }),
   },
   ConversationOpened: {
     data: z.strictObject({
-      subject: z.string().max(1024).optional(),
+      subject: z.string().max(1024).meta({ description: "What the conversation is about" }).optional(),
       priority: oneOf(["low", "normal", "high", "urgent"] as const, "priority").optional(),
     }),
   },
-  ConversationClosed: { data: z.strictObject({ reason: z.string().max(1024).optional() }) },
+  ConversationClosed: {
+    data: z.strictObject({
+      reason: z.string().max(1024).meta({ description: "Why it was closed, e.g. solved" }).optional(),
+    }),
+  },
   ConversationReopened: { data: z.strictObject({}) },
   ConversationAssigned: {
     data: z.strictObject({
-      assignee: ref(["agent", "group", "bot"] as const, "assignee"),
-      group_id: str(256).optional(),
+      assignee: ref(["agent", "group", "bot"] as const, "assignee").meta({
+        description: "Who the conversation is assigned to now",
+      }),
+      group_id: str(256).meta({ description: "The group the assignee works in" }).optional(),
     }),
   },
   ConversationTransferred: {
     data: z.strictObject({
-      from: ref(["agent", "group", "channel"] as const, "from"),
-      to: ref(["agent", "group", "channel"] as const, "to"),
+      from: ref(["agent", "group", "channel"] as const, "from").meta({ description: "Where it was" }),
+      to: ref(["agent", "group", "channel"] as const, "to").meta({ description: "Where it is now" }),
     }),
   },
-  ConversationTagged: { data: tags },
-  ConversationUntagged: { data: tags },
+  ConversationTagged: { data: tags("The tags added") },
+  ConversationUntagged: { data: tags("The tags removed") },
   ConversationRated: {
-    data: z.strictObject({ score: z.number().int().min(1).max(5), comment: z.string().max(4096).optional() }),
+    data: z.strictObject({
+      score: z.number().int().min(1).max(5).meta({ description: "1 (worst) to 5 (best)" }),
+      comment: z.string().max(4096).meta({ description: "The customer's own words" }).optional(),
+    }),
   },
   CustomerJoined: { data: participant },
   CustomerLeft: { data: participant },
@@ -357,33 +496,48 @@ const TYPE_FIELDS = {
   BotLeft: { data: participant },
   ControlPassed: {
     data: z.strictObject({
-      from: ref(CONTROL, "from").optional(),
-      to: ref(CONTROL, "to"),
-      reason: z.string().max(1024).optional(),
+      from: ref(CONTROL, "from").meta({ description: "Absent when the source does not say" }).optional(),
+      to: ref(CONTROL, "to").meta({ description: "Who has control now" }),
+      reason: z.string().max(1024).meta({ description: "Why control passed" }).optional(),
     }),
   },
 } satisfies Record<EventType, Record<string, z.ZodType>>;
 
+const ConversationIdSchema = IdSchema.meta({
+  description: "The conversation whose timeline the event is on",
+});
+const recipientsDescription = "Who the event was addressed to, each shaped like author";
+
 const clientEnvelope = {
-  id: IdSchema.optional(),
-  conversation_id: IdSchema,
+  id: IdSchema.meta({
+    description:
+      "Unique per tenant: the idempotency key. When absent, derived from source.system and source.event_id, else a ULID made by the log",
+  }).optional(),
+  conversation_id: ConversationIdSchema,
   occurred_at: TimestampInput,
   channel: ChannelSchema,
   author: AuthorSchema,
-  recipients: z.array(AuthorSchema).max(50).optional(),
+  recipients: z.array(AuthorSchema).max(50).meta({ description: recipientsDescription }).optional(),
   source: SourceSchema.optional(),
   metadata: MetadataSchema.optional(),
 };
 
 const storedEnvelope = {
-  id: IdSchema,
-  conversation_id: IdSchema,
-  occurred_at: TimestampOutput,
-  received_at: TimestampOutput,
-  sequence: z.string().meta({ description: "Monotonic, lexicographically sortable ingest position (ULID)" }),
+  id: IdSchema.meta({ description: "Unique per tenant: the idempotency key" }),
+  conversation_id: ConversationIdSchema,
+  occurred_at: TimestampOutput.meta({
+    description: "When it happened at the source: UTC ISO-8601 with milliseconds",
+  }),
+  received_at: TimestampOutput.meta({
+    description: "When the log first stored the event: UTC ISO-8601 with milliseconds. Set by the log",
+  }),
+  sequence: z.string().meta({
+    description:
+      "Monotonic, lexicographically sortable ingest position (ULID) that orders the change feed. Set by the log",
+  }),
   channel: ChannelSchema,
   author: AuthorSchema,
-  recipients: z.array(AuthorSchema).optional(),
+  recipients: z.array(AuthorSchema).meta({ description: recipientsDescription }).optional(),
   source: SourceSchema.optional(),
   metadata: MetadataSchema.optional(),
   caused_by: CausedBySchema.optional(),
@@ -391,7 +545,9 @@ const storedEnvelope = {
 
 function variants<E extends z.ZodRawShape>(envelope: E) {
   return EVENT_TYPES.map((type) =>
-    z.strictObject({ ...envelope, type: z.literal(type), ...TYPE_FIELDS[type] }),
+    z
+      .strictObject({ ...envelope, type: z.literal(type), ...TYPE_FIELDS[type] })
+      .meta({ description: EVENT_DESCRIPTIONS[type] }),
   );
 }
 
