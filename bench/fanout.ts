@@ -13,7 +13,7 @@ import { lambdaContext } from "#infra/local/gateway.ts";
 import { startLocalStack } from "#infra/local/stack.ts";
 import { type StreamHandler, StreamPoller } from "#infra/local/stream-poller.ts";
 import { BusDetailSchema } from "#shared/bus/contract.ts";
-import { PUBLISH_FUNCTION } from "#shared/functions.ts";
+import { PUBLISH_FUNCTION } from "#shared/function-registry.ts";
 import { log, percentile } from "./stats.ts";
 
 export interface FanoutResults {

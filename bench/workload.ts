@@ -10,7 +10,7 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { monotonicFactory } from "ulid";
-import { timeShard } from "#shared/store/keys.ts";
+import { timeShard } from "#shared/store/dynamo/table-keys.ts";
 import { contentHash } from "#shared/usecases/ingest.ts";
 
 export type Json = Record<string, unknown>;
@@ -47,7 +47,7 @@ export function eventRange(prefix: string, from: number, count: number, conversa
 const sequence = monotonicFactory();
 
 /**
- * The event item exactly as the store lays it out (see `event-store.ts`), under a
+ * The event item exactly as the store lays it out (see `shared/store/dynamo/events.ts`), under a
  * partition prefix of its own (`RAW#…`) so it never mixes with the project's data.
  */
 export function rawEventItem(prefix: string, input: Json): Item {

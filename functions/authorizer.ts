@@ -7,13 +7,13 @@
  */
 
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { ApiKeyStore } from "#shared/auth/api-keys.ts";
 import { loadTableName } from "#shared/config.ts";
 import { ROUTES, type Route } from "#shared/http/routes.ts";
 import { logger } from "#shared/logger.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
+import { DynamoApiKeyStore } from "#shared/store/dynamo/api-keys.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
 
-const keys = new ApiKeyStore(createDocumentClient(), loadTableName());
+const keys = new DynamoApiKeyStore(createDocumentClient(), loadTableName());
 
 /** API Gateway answers 401 (gateway response UNAUTHORIZED) when an authorizer throws exactly this. */
 const UNAUTHORIZED = "Unauthorized";

@@ -5,12 +5,12 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import { loadTableName } from "#shared/config.ts";
 import { httpFunction, json } from "#shared/http/handler.ts";
 import { jsonBody, queryParams, requestUrl } from "#shared/http/request.ts";
-import { DynamoChannelStore } from "#shared/store/channel-store.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
-import { DynamoEventStore } from "#shared/store/event-store.ts";
+import { DynamoChannelIntegrationStore } from "#shared/store/dynamo/channel-integrations.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
+import { DynamoEventStore } from "#shared/store/dynamo/events.ts";
 import {
   createChannel,
-  defaultChannelDeps,
+  defaultChannelIntegrationDeps,
   deleteChannel,
   listChannels,
   listRejections,
@@ -19,8 +19,8 @@ import { defaultIngestDeps } from "#shared/usecases/ingest.ts";
 
 const db = createDocumentClient();
 const tableName = loadTableName();
-const deps = defaultChannelDeps(
-  new DynamoChannelStore(db, tableName),
+const deps = defaultChannelIntegrationDeps(
+  new DynamoChannelIntegrationStore(db, tableName),
   defaultIngestDeps(new DynamoEventStore(db, tableName)),
 );
 

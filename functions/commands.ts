@@ -8,9 +8,9 @@ import { loadTableName } from "#shared/config.ts";
 import { type HttpResult, httpFunction, json } from "#shared/http/handler.ts";
 import type { Caller } from "#shared/http/request.ts";
 import { header, jsonBody } from "#shared/http/request.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
-import { DynamoEventStore } from "#shared/store/event-store.ts";
-import { DynamoIdempotencyStore } from "#shared/store/idempotency-store.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
+import { DynamoEventStore } from "#shared/store/dynamo/events.ts";
+import { DynamoIdempotencyStore } from "#shared/store/dynamo/idempotency.ts";
 import { type CommandKind, runCommand } from "#shared/usecases/commands.ts";
 import { defaultIngestDeps } from "#shared/usecases/ingest.ts";
 

@@ -7,8 +7,8 @@ import { NotAcceptableError } from "#shared/errors.ts";
 import { exportHeaders, negotiateFormat, renderPage } from "#shared/export/render.ts";
 import { streamingHttpFunction } from "#shared/http/handler.ts";
 import { header, queryParams } from "#shared/http/request.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
-import { DynamoEventStore } from "#shared/store/event-store.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
+import { DynamoEventStore } from "#shared/store/dynamo/events.ts";
 import { type ExportDeps, planExportPage } from "#shared/usecases/export.ts";
 
 const config = await loadConfig();

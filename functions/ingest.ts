@@ -4,8 +4,8 @@
 import { loadTableName } from "#shared/config.ts";
 import { httpFunction, json } from "#shared/http/handler.ts";
 import { jsonBody } from "#shared/http/request.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
-import { DynamoEventStore } from "#shared/store/event-store.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
+import { DynamoEventStore } from "#shared/store/dynamo/events.ts";
 import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
 
 const deps = defaultIngestDeps(new DynamoEventStore(createDocumentClient(), loadTableName()));

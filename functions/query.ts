@@ -7,9 +7,9 @@ import { loadConfig } from "#shared/config.ts";
 import { CursorCodec } from "#shared/cursor.ts";
 import { httpFunction, json } from "#shared/http/handler.ts";
 import { queryParams, requestUrl } from "#shared/http/request.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
-import { DynamoEventStore } from "#shared/store/event-store.ts";
-import { DynamoConversationStateStore } from "#shared/store/state-store.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
+import { DynamoConversationStateStore } from "#shared/store/dynamo/conversation-states.ts";
+import { DynamoEventStore } from "#shared/store/dynamo/events.ts";
 import {
   type EventPage,
   getConversation,

@@ -9,8 +9,8 @@ import { BusDetailSchema } from "#shared/bus/contract.ts";
 import { loadTableName } from "#shared/config.ts";
 import type { StoredEvent } from "#shared/events/schema.ts";
 import { logger } from "#shared/logger.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
-import { DynamoConversationStateStore } from "#shared/store/state-store.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
+import { DynamoConversationStateStore } from "#shared/store/dynamo/conversation-states.ts";
 import { type ProjectionOutcome, projectEvent } from "#shared/usecases/project-state.ts";
 
 const deps = {

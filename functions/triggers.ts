@@ -4,8 +4,8 @@
 import { loadTableName } from "#shared/config.ts";
 import { httpFunction, json } from "#shared/http/handler.ts";
 import { jsonBody, queryParams } from "#shared/http/request.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
-import { DynamoTriggerStore } from "#shared/store/trigger-store.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
+import { DynamoTriggerStore } from "#shared/store/dynamo/triggers.ts";
 import {
   createTrigger,
   defaultTriggerDeps,

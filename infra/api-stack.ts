@@ -39,10 +39,10 @@ import {
   HTTP_FUNCTIONS,
   type HttpFunctionName,
   PUBLISH_FUNCTION,
-} from "#shared/functions.ts";
+} from "#shared/function-registry.ts";
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from "#shared/http/problem.ts";
 import { AUTHORIZER_CACHE_TTL_SECONDS, ROUTES, type Route } from "#shared/http/routes.ts";
-import { TABLE } from "#shared/store/table.ts";
+import { TABLE } from "#shared/store/dynamo/table.ts";
 import type { StageConfig } from "./config.ts";
 import { LogFunction } from "./constructs/log-function.ts";
 

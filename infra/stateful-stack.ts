@@ -15,7 +15,7 @@ import {
 import { EventBus } from "aws-cdk-lib/aws-events";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { TABLE } from "#shared/store/table.ts";
+import { TABLE } from "#shared/store/dynamo/table.ts";
 import type { StageConfig } from "./config.ts";
 import { DataLake } from "./constructs/data-lake.ts";
 

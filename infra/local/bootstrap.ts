@@ -12,9 +12,10 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import * as z from "zod";
-import { type ApiKeyStore, generateKey } from "#shared/auth/api-keys.ts";
+import { generateKey } from "#shared/auth/api-keys.ts";
 import { SCOPES } from "#shared/auth/scopes.ts";
-import { createTableInput } from "#shared/store/table.ts";
+import type { ApiKeyStore } from "#shared/store/api-keys.ts";
+import { createTableInput } from "#shared/store/dynamo/table.ts";
 
 /**
  * Creates the table, or brings an existing one (persisted under .data/ by an older version)

@@ -9,7 +9,6 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ApiKeyStore } from "#shared/auth/api-keys.ts";
 import { BUS_RULES } from "#shared/bus/rules.ts";
 import {
   AUTHORIZER_FUNCTION,
@@ -18,9 +17,10 @@ import {
   HTTP_FUNCTIONS,
   type HttpFunctionName,
   PUBLISH_FUNCTION,
-} from "#shared/functions.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
-import { TABLE } from "#shared/store/table.ts";
+} from "#shared/function-registry.ts";
+import { DynamoApiKeyStore } from "#shared/store/dynamo/api-keys.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
+import { TABLE } from "#shared/store/dynamo/table.ts";
 import { ensureTable, type LocalKey, seedKeys } from "./bootstrap.ts";
 import { type BusTargetHandler, LocalBus } from "./bus.ts";
 import { startDynamoLocal } from "./dynamodb-local.ts";
@@ -103,7 +103,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const admin = new DynamoDBClient({});
     await ensureTable(admin, tableName);
     admin.destroy();
-    await seedKeys(new ApiKeyStore(createDocumentClient(), tableName), options.keys);
+    await seedKeys(new DynamoApiKeyStore(createDocumentClient(), tableName), options.keys);
 
     // The exact Lambda entry modules of the registry, as deployed.
     const load = async <T>(entry: string): Promise<T> =>

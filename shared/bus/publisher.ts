@@ -9,7 +9,7 @@
  */
 import type { DynamoDBRecord } from "aws-lambda";
 import type { StoredEvent } from "../events/schema.ts";
-import { tenantOfPk } from "../store/keys.ts";
+import { tenantOfPk } from "../store/dynamo/table-keys.ts";
 import { type BusEntry, entrySize, toBusEntry } from "./contract.ts";
 
 export const MAX_ENTRIES_PER_PUT = 10;

@@ -3,7 +3,7 @@
  * (with retries and a DLQ on the target); the local runtime's in-process bus matches the
  * same patterns with the EventBridge-compatible matcher and calls the same handlers.
  */
-import type { BusTargetName } from "../functions.ts";
+import type { BusTargetName } from "../function-registry.ts";
 import { BUS_SOURCE } from "./contract.ts";
 
 export interface BusRule {

@@ -9,8 +9,8 @@ import { EXPORT_COLUMN_NAMES } from "../export/columns.ts";
 import { CreatedTriggerSchema, TriggerInputSchema, TriggerSchema } from "../triggers/schema.ts";
 import {
   CHANNEL_ID_PATTERN,
-  ChannelInputSchema,
-  ChannelSchema,
+  ChannelIntegrationInputSchema,
+  ChannelIntegrationSchema,
   MAX_REJECTIONS_PAGE,
   RejectionSchema,
   WebhookResultSchema,
@@ -208,9 +208,9 @@ function channelOperations(): typeof OPERATIONS {
     createChannel: {
       description:
         "The secrets are write-only: never returned after this call. Point the provider at `webhook_url`.",
-      requestBody: { required: true, content: jsonContent(ChannelInputSchema) },
+      requestBody: { required: true, content: jsonContent(ChannelIntegrationInputSchema) },
       responses: {
-        "201": { description: "Created", content: jsonContent(ChannelSchema) },
+        "201": { description: "Created", content: jsonContent(ChannelIntegrationSchema) },
         "400": problem("Invalid channel"),
         ...authProblems,
         "415": problem("Body is not JSON"),
@@ -220,7 +220,7 @@ function channelOperations(): typeof OPERATIONS {
       responses: {
         "200": {
           description: "Every channel of the tenant, oldest first",
-          content: jsonContent(z.object({ channels: z.array(ChannelSchema) })),
+          content: jsonContent(z.object({ channels: z.array(ChannelIntegrationSchema) })),
         },
         ...authProblems,
       },

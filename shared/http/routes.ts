@@ -4,9 +4,9 @@
  * and the OpenAPI document is generated from it.
  */
 import type { Scope } from "../auth/scopes.ts";
-import type { HttpFunctionName } from "../functions.ts";
+import type { HttpFunctionName } from "../function-registry.ts";
 
-export { AUTHORIZER_FUNCTION, HTTP_FUNCTIONS, type HttpFunctionName } from "../functions.ts";
+export { AUTHORIZER_FUNCTION, HTTP_FUNCTIONS, type HttpFunctionName } from "../function-registry.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 

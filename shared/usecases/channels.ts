@@ -13,13 +13,13 @@ import { mapWhatsApp } from "../channels/whatsapp.ts";
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { validateEventInput, zodErrors } from "../events/validate.ts";
 import {
+  type ChannelIntegrationStore,
   type ChannelRejection,
-  type ChannelRepository,
-  type ChannelType,
+  type IntegrationType,
   MAX_RAW_CHARS,
-  type PublicChannel,
-  type StoredChannel,
-} from "../store/channel-ports.ts";
+  type PublicChannelIntegration,
+  type StoredChannelIntegration,
+} from "../store/channel-integrations.ts";
 import { appendEvents, type IngestDeps } from "./ingest.ts";
 
 /** `ch_` + 32 random bytes in base64url: the webhook URL is the capability, so it must be unguessable. */
@@ -28,7 +28,7 @@ export const MAX_REJECTIONS_PAGE = 100;
 
 const secret = (what: string) => z.string().min(8, `${what} must be at least 8 characters`).max(512);
 
-export const ChannelInputSchema = z
+export const ChannelIntegrationInputSchema = z
   .discriminatedUnion(
     "type",
     [
@@ -51,7 +51,7 @@ export const ChannelInputSchema = z
   )
   .meta({ id: "ChannelIntegrationInput" });
 
-export const ChannelSchema = z
+export const ChannelIntegrationSchema = z
   .object({
     id: z.string().regex(CHANNEL_ID_PATTERN),
     type: z.enum(["whatsapp", "sunco"]),
@@ -61,7 +61,7 @@ export const ChannelSchema = z
     app_id: z.string().optional(),
   })
   .meta({ id: "ChannelIntegration" });
-export type Channel = z.infer<typeof ChannelSchema>;
+export type ChannelIntegration = z.infer<typeof ChannelIntegrationSchema>;
 
 export const RejectionSchema = z
   .object({
@@ -85,18 +85,21 @@ export const WebhookResultSchema = z
   .meta({ id: "WebhookResult" });
 export type WebhookResult = z.infer<typeof WebhookResultSchema>;
 
-export interface ChannelDeps {
-  channels: ChannelRepository;
+export interface ChannelIntegrationDeps {
+  integrations: ChannelIntegrationStore;
   ingest: IngestDeps;
   now: () => number;
   newChannelId: () => string;
   newRejectionId: () => string;
 }
 
-export function defaultChannelDeps(channels: ChannelRepository, ingest: IngestDeps): ChannelDeps {
+export function defaultChannelIntegrationDeps(
+  integrations: ChannelIntegrationStore,
+  ingest: IngestDeps,
+): ChannelIntegrationDeps {
   const ulid = monotonicFactory();
   return {
-    channels,
+    integrations,
     ingest,
     now: Date.now,
     newChannelId: () => `ch_${randomBytes(32).toString("base64url")}`,
@@ -105,19 +108,22 @@ export function defaultChannelDeps(channels: ChannelRepository, ingest: IngestDe
 }
 
 /** `{base}/v1/channels/{type}/{id}`; `base` is the API's public root (stage prefix included). */
-export function webhookUrl(base: string, channel: PublicChannel): string {
+export function webhookUrl(base: string, channel: PublicChannelIntegration): string {
   return `${base.replace(/\/+$/, "")}/v1/channels/${channel.type}/${channel.id}`;
 }
 
-const view = (base: string, c: PublicChannel): Channel => ({ ...c, webhook_url: webhookUrl(base, c) });
+const view = (base: string, c: PublicChannelIntegration): ChannelIntegration => ({
+  ...c,
+  webhook_url: webhookUrl(base, c),
+});
 
 export async function createChannel(
-  deps: ChannelDeps,
+  deps: ChannelIntegrationDeps,
   tenant: string,
   body: unknown,
   base: string,
-): Promise<Channel> {
-  const parsed = ChannelInputSchema.safeParse(body);
+): Promise<ChannelIntegration> {
+  const parsed = ChannelIntegrationInputSchema.safeParse(body);
   if (!parsed.success) {
     const errors = zodErrors(parsed.error, "", body);
     throw new ValidationError(
@@ -129,7 +135,7 @@ export async function createChannel(
   }
   const input = parsed.data;
   const common = { id: deps.newChannelId(), tenant, created_at: new Date(deps.now()).toISOString() };
-  const channel: StoredChannel =
+  const channel: StoredChannelIntegration =
     input.type === "whatsapp"
       ? {
           ...common,
@@ -147,23 +153,27 @@ export async function createChannel(
           app_id: input.app_id,
           credentials: { type: "sunco", webhook_secret_sha256: sha256Hex(input.webhook_secret) },
         };
-  await deps.channels.create(channel);
+  await deps.integrations.create(channel);
   const { tenant: _t, credentials: _c, ...pub } = channel;
   return view(base, pub);
 }
 
-export async function listChannels(deps: ChannelDeps, tenant: string, base: string): Promise<Channel[]> {
-  return (await deps.channels.list(tenant)).map((c) => view(base, c));
+export async function listChannels(
+  deps: ChannelIntegrationDeps,
+  tenant: string,
+  base: string,
+): Promise<ChannelIntegration[]> {
+  return (await deps.integrations.list(tenant)).map((c) => view(base, c));
 }
 
-export async function deleteChannel(deps: ChannelDeps, tenant: string, id: string): Promise<void> {
-  if (!CHANNEL_ID_PATTERN.test(id) || !(await deps.channels.delete(tenant, id))) {
+export async function deleteChannel(deps: ChannelIntegrationDeps, tenant: string, id: string): Promise<void> {
+  if (!CHANNEL_ID_PATTERN.test(id) || !(await deps.integrations.delete(tenant, id))) {
     throw new NotFoundError(`no channel ${id}`);
   }
 }
 
 export async function listRejections(
-  deps: ChannelDeps,
+  deps: ChannelIntegrationDeps,
   tenant: string,
   id: string,
   params: Record<string, string>,
@@ -183,14 +193,18 @@ export async function listRejections(
   }
   // The listing item proves the channel is this tenant's (or was: rejections outlive a delete
   // only until their TTL, and are then unreachable through the API anyway).
-  if (!CHANNEL_ID_PATTERN.test(id) || !(await deps.channels.list(tenant)).some((c) => c.id === id)) {
+  if (!CHANNEL_ID_PATTERN.test(id) || !(await deps.integrations.list(tenant)).some((c) => c.id === id)) {
     throw new NotFoundError(`no channel ${id}`);
   }
-  return deps.channels.listRejections(tenant, id, limit);
+  return deps.integrations.listRejections(tenant, id, limit);
 }
 
-async function resolve(deps: ChannelDeps, type: ChannelType, id: string): Promise<StoredChannel> {
-  const channel = CHANNEL_ID_PATTERN.test(id) ? await deps.channels.resolve(id) : undefined;
+async function resolve(
+  deps: ChannelIntegrationDeps,
+  type: IntegrationType,
+  id: string,
+): Promise<StoredChannelIntegration> {
+  const channel = CHANNEL_ID_PATTERN.test(id) ? await deps.integrations.resolve(id) : undefined;
   // Another type's id is as unknown as a missing one: the URL names the provider.
   if (!channel || channel.type !== type) throw new NotFoundError(`no ${type} channel at this URL`);
   return channel;
@@ -198,7 +212,7 @@ async function resolve(deps: ChannelDeps, type: ChannelType, id: string): Promis
 
 /** Meta's verification handshake: the challenge back only for the right token. */
 export async function whatsappHandshake(
-  deps: ChannelDeps,
+  deps: ChannelIntegrationDeps,
   id: string,
   params: Record<string, string | undefined>,
 ): Promise<string> {
@@ -216,7 +230,7 @@ export async function whatsappHandshake(
 }
 
 export async function receiveWhatsApp(
-  deps: ChannelDeps,
+  deps: ChannelIntegrationDeps,
   id: string,
   rawBody: Buffer,
   signature: string | undefined,
@@ -232,7 +246,7 @@ export async function receiveWhatsApp(
 }
 
 export async function receiveSunco(
-  deps: ChannelDeps,
+  deps: ChannelIntegrationDeps,
   id: string,
   rawBody: Buffer,
   apiKey: string | undefined,
@@ -258,8 +272,8 @@ const rawJson = (raw: unknown): string => {
  * (a 5xx, so the provider retries: that is the one failure a retry can fix).
  */
 async function deliver(
-  deps: ChannelDeps,
-  channel: StoredChannel,
+  deps: ChannelIntegrationDeps,
+  channel: StoredChannelIntegration,
   rawBody: Buffer,
   map: (body: unknown) => Mapping,
 ): Promise<WebhookResult> {
@@ -319,6 +333,6 @@ async function deliver(
         );
     }
   }
-  if (rejections.length > 0) await deps.channels.recordRejections(channel.tenant, rejections);
+  if (rejections.length > 0) await deps.integrations.recordRejections(channel.tenant, rejections);
   return { created, duplicate, ignored: mapping.ignored.length, rejected: rejections.length };
 }

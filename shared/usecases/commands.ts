@@ -14,7 +14,7 @@ import { canonicalJson } from "../cursor.ts";
 import { NotFoundError, UnprocessableError, ValidationError } from "../errors.ts";
 import { AuthorSchema, ChannelSchema, MetadataSchema, type StoredEvent } from "../events/schema.ts";
 import { zodErrors } from "../events/validate.ts";
-import type { IdempotencyStore } from "../store/conversation-ports.ts";
+import type { IdempotencyStore } from "../store/idempotency.ts";
 import { appendEvents, type IngestDeps } from "./ingest.ts";
 import { checkConversationId } from "./query.ts";
 

@@ -10,7 +10,7 @@
  */
 import * as z from "zod";
 import { AUTHOR_TYPES, CHANNEL_TYPES, type StoredEvent, TimestampOutput } from "../events/schema.ts";
-import { positionOf } from "../store/keys.ts";
+import { positionOf } from "../store/events.ts";
 
 const ParticipantSchema = z.object({
   type: z.enum(AUTHOR_TYPES),

@@ -17,7 +17,7 @@ import { encodeTime } from "ulid";
 import * as z from "zod";
 import { type CursorCodec, queryFingerprint } from "../cursor.ts";
 import { type StoredEvent, toUtcMillis } from "../events/schema.ts";
-import type { ExportStore } from "../store/ports.ts";
+import type { ExportStore } from "../store/events.ts";
 import { pageSizeParam, parseWith } from "./query.ts";
 
 export const DEFAULT_EXPORT_PAGE_SIZE = 1000;

@@ -8,7 +8,7 @@ import { canonicalJson } from "../cursor.ts";
 import { ConflictError, ValidationError } from "../errors.ts";
 import type { EventInput, StoredEvent } from "../events/schema.ts";
 import { type FieldError, validateEventInput } from "../events/validate.ts";
-import type { EventStore, PreparedEvent, WriteOutcome } from "../store/ports.ts";
+import type { EventStore, PreparedEvent, WriteOutcome } from "../store/events.ts";
 
 export const MAX_BATCH = 100;
 

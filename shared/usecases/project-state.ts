@@ -14,8 +14,8 @@
  *   every write), and on a lost race re-read and recompute.
  */
 import { StoreUnavailableError } from "../errors.ts";
-import type { ConversationStateStore } from "../store/conversation-ports.ts";
-import { positionOf } from "../store/keys.ts";
+import type { ConversationStateStore } from "../store/conversation-states.ts";
+import { positionOf } from "../store/events.ts";
 import { type FoldedState, foldEvents, hasCurrentShape } from "./conversation-state.ts";
 
 export interface ProjectorDeps {

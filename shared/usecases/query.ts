@@ -17,9 +17,8 @@ import {
   toUtcMillis,
 } from "../events/schema.ts";
 import { type FieldError, zodErrors } from "../events/validate.ts";
-import type { ConversationStateStore } from "../store/conversation-ports.ts";
-import { positionOf } from "../store/keys.ts";
-import type { EventFilters, EventStore } from "../store/ports.ts";
+import type { ConversationStateStore } from "../store/conversation-states.ts";
+import { type EventFilters, type EventStore, positionOf } from "../store/events.ts";
 import { type Conversation, type FoldedState, foldEvents, toConversation } from "./conversation-state.ts";
 
 export const DEFAULT_PAGE_SIZE = 100;

@@ -17,7 +17,7 @@ import type { BusDetail } from "../bus/contract.ts";
 import { type CompiledEventPattern, compilePattern } from "../bus/event-pattern.ts";
 import type { StoredEvent } from "../events/schema.ts";
 import { logger } from "../logger.ts";
-import type { StoredTrigger, TriggerRepository } from "../store/trigger-store.ts";
+import type { StoredTrigger, TriggerStore } from "../store/triggers.ts";
 import type { TriggerAction } from "../triggers/schema.ts";
 import type { WebhookSender } from "../webhooks/sender.ts";
 import { type AppendResult, appendEvents, type CausedBy, type IngestDeps } from "./ingest.ts";
@@ -28,7 +28,7 @@ const LAST_INSTANT = "9999-12-31T23:59:59.999Z";
 
 export interface TriggerEngineDeps {
   ingest: IngestDeps;
-  triggers: TriggerRepository;
+  triggers: TriggerStore;
   webhooks: WebhookSender;
   now: () => number;
   /** Override of {@link TRIGGER_CHANGE_GRACE_MS}. */

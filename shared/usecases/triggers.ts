@@ -7,7 +7,7 @@ import { monotonicFactory } from "ulid";
 import type * as z from "zod";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { type FieldError, formatPath, zodErrors } from "../events/validate.ts";
-import type { StoredTrigger, TriggerRepository } from "../store/trigger-store.ts";
+import type { StoredTrigger, TriggerStore } from "../store/triggers.ts";
 import {
   type CreatedTriggerSchema,
   patternErrors,
@@ -22,7 +22,7 @@ export const MAX_TRIGGER_PAGE = 100;
 export const TRIGGER_ID_PATTERN = /^trg_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export interface TriggerDeps {
-  triggers: TriggerRepository;
+  triggers: TriggerStore;
   /** Milliseconds since the epoch. */
   now: () => number;
   newId: () => string;
@@ -35,7 +35,7 @@ export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString("base64")}`;
 }
 
-export function defaultTriggerDeps(triggers: TriggerRepository): TriggerDeps {
+export function defaultTriggerDeps(triggers: TriggerStore): TriggerDeps {
   const ulid = monotonicFactory();
   return { triggers, now: Date.now, newId: () => `trg_${ulid()}`, newSecret: generateWebhookSecret };
 }

@@ -4,8 +4,8 @@
  */
 import { validate } from "@readme/openapi-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiKeyStore } from "#shared/auth/api-keys.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
+import { DynamoApiKeyStore } from "#shared/store/dynamo/api-keys.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
 import { aMessage, anEvent, uniqueId } from "../support/factories.ts";
 import { type Api, startApi } from "../support/http.ts";
 
@@ -183,7 +183,7 @@ describe("authentication, scopes and tenancy", () => {
   });
 
   it("stops accepting a key once it is revoked, and stores only its hash", async () => {
-    const keys = new ApiKeyStore(createDocumentClient(), api.stack.tableName);
+    const keys = new DynamoApiKeyStore(createDocumentClient(), api.stack.tableName);
     const { key, record } = await keys.create({ tenant: api.tenantA, scopes: ["events:read"] });
     expect((await api.call("GET", "/v1/events?start_time=0", { key })).status).toBe(200);
     expect(await keys.list(api.tenantA)).toContainEqual(

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredEvent } from "#shared/events/schema.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
-import { DynamoConversationStateStore } from "#shared/store/state-store.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
+import { DynamoConversationStateStore } from "#shared/store/dynamo/conversation-states.ts";
 import { projectEvent } from "#shared/usecases/project-state.ts";
 import { aMessage, uniqueId } from "../support/factories.ts";
 import { type Api, startApi } from "../support/http.ts";

@@ -11,8 +11,8 @@
  * set to 0 this test fails (events are lost); the window is what makes it pass.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDocumentClient } from "#shared/store/client.ts";
-import { DynamoEventStore } from "#shared/store/event-store.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
+import { DynamoEventStore } from "#shared/store/dynamo/events.ts";
 import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
 import { aMessage, anEvent, uniqueId } from "../support/factories.ts";
 import { type Api, startApi } from "../support/http.ts";

@@ -7,8 +7,8 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiKeyStore } from "#shared/auth/api-keys.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
+import { DynamoApiKeyStore } from "#shared/store/dynamo/api-keys.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
 import { aMessage, uniqueId, uniqueTenant } from "../support/factories.ts";
 import { type Api, startApi } from "../support/http.ts";
 
@@ -124,7 +124,7 @@ describe("fuzzed bodies", () => {
   it("never get a 5xx, and a rejected body stores nothing", async () => {
     // Prepare: a tenant of its own, so "nothing stored" is a count over the whole tenant.
     const tenant = uniqueTenant("fuzz");
-    const { key } = await new ApiKeyStore(createDocumentClient(), api.stack.tableName).create({
+    const { key } = await new DynamoApiKeyStore(createDocumentClient(), api.stack.tableName).create({
       tenant,
       scopes: ["events:read", "events:write"],
     });

@@ -10,7 +10,7 @@ import {
   BUS_TARGET_FUNCTIONS,
   HTTP_FUNCTIONS,
   PUBLISH_FUNCTION,
-} from "#shared/functions.ts";
+} from "#shared/function-registry.ts";
 import { bundleReport } from "../../bench/bundles.ts";
 
 describe("function bundles", () => {

@@ -10,9 +10,9 @@ import { describe, expect, it } from "vitest";
 import { buildApp } from "#infra/app.ts";
 import { stageConfig } from "#infra/config.ts";
 import { BUS_RULES } from "#shared/bus/rules.ts";
-import { BUS_TARGET_FUNCTIONS, HTTP_FUNCTIONS } from "#shared/functions.ts";
+import { BUS_TARGET_FUNCTIONS, HTTP_FUNCTIONS } from "#shared/function-registry.ts";
 import { ROUTES, type Route } from "#shared/http/routes.ts";
-import { TABLE } from "#shared/store/table.ts";
+import { TABLE } from "#shared/store/dynamo/table.ts";
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 

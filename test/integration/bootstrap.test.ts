@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { ensureTable } from "#infra/local/bootstrap.ts";
-import { createTableInput } from "#shared/store/table.ts";
+import { createTableInput } from "#shared/store/dynamo/table.ts";
 
 describe("ensureTable", () => {
   it("creates a missing table, leaves a current one, and adds the indexes an old one lacks", async () => {

@@ -4,7 +4,7 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CursorCodec } from "#shared/cursor.ts";
-import { guardKey, tenantPrefix } from "#shared/store/keys.ts";
+import { guardKey, tenantPrefix } from "#shared/store/dynamo/table-keys.ts";
 import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
 import { getTimeline, listEvents } from "#shared/usecases/query.ts";
 import { aMessage, anEvent, uniqueTenant } from "../support/factories.ts";

@@ -11,8 +11,8 @@ import { Webhook as SvixWebhook } from "svix";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type BusDetail, BusDetailSchema, toBusEntry } from "#shared/bus/contract.ts";
 import type { StoredEvent } from "#shared/events/schema.ts";
-import type { EventStore } from "#shared/store/ports.ts";
-import { DynamoTriggerStore } from "#shared/store/trigger-store.ts";
+import { DynamoTriggerStore } from "#shared/store/dynamo/triggers.ts";
+import type { EventStore } from "#shared/store/events.ts";
 import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
 import {
   actionEventId,

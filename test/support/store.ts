@@ -3,8 +3,8 @@
  * commands sent, so tests can assert round trips (one Query per page, no Scan).
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { createDocumentClient } from "#shared/store/client.ts";
-import { DynamoEventStore } from "#shared/store/event-store.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
+import { DynamoEventStore } from "#shared/store/dynamo/events.ts";
 
 export interface CountingStore {
   db: DynamoDBDocumentClient;

@@ -7,8 +7,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { StoredEvent } from "#shared/events/schema.ts";
-import type { ConversationStateStore, StoredState } from "#shared/store/conversation-ports.ts";
-import { positionOf } from "#shared/store/keys.ts";
+import type { ConversationStateStore, StoredState } from "#shared/store/conversation-states.ts";
+import { positionOf } from "#shared/store/events.ts";
 import { type FoldedState, foldEvents } from "#shared/usecases/conversation-state.ts";
 import { projectEvent } from "#shared/usecases/project-state.ts";
 

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { ConflictError, ValidationError } from "#shared/errors.ts";
 import { ID_PATTERN, type StoredEvent } from "#shared/events/schema.ts";
 import { validateEventInput } from "#shared/events/validate.ts";
-import type { EventStore, Page, PreparedEvent, WriteOutcome } from "#shared/store/ports.ts";
+import type { EventStore, Page, PreparedEvent, WriteOutcome } from "#shared/store/events.ts";
 import { contentHash, deriveEventId, type IngestDeps, ingest, MAX_BATCH } from "#shared/usecases/ingest.ts";
 import { aMessage, anEvent, type Json, uniqueTenant } from "../support/factories.ts";
 

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredEvent } from "#shared/events/schema.ts";
 import { exportRow } from "#shared/export/columns.ts";
 import { csvStringifier } from "#shared/export/csv.ts";
-import { positionOf } from "#shared/store/keys.ts";
+import { positionOf } from "#shared/store/events.ts";
 import { foldEvents } from "#shared/usecases/conversation-state.ts";
 import { metricsColumns } from "../support/metrics.ts";
 

@@ -14,7 +14,7 @@ import {
 } from "#shared/bus/contract.ts";
 import { EventBridgePublisher } from "#shared/bus/eventbridge.ts";
 import { chunkEntries, MAX_ENTRIES_PER_PUT, MAX_PUT_BYTES, publishRecords } from "#shared/bus/publisher.ts";
-import { eventKey } from "#shared/store/keys.ts";
+import { eventKey } from "#shared/store/dynamo/table-keys.ts";
 import { EventBridgeTestDouble } from "../support/eventbridge.ts";
 
 let seq = 0;

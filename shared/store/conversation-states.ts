@@ -1,6 +1,6 @@
 /**
- * Ports of the conversation-state and command layers. Use cases depend on these interfaces
- * only; `state-store.ts` and `idempotency-store.ts` are their DynamoDB adapters.
+ * The port of conversation states, the projector's output and the conversation list's input.
+ * The DynamoDB adapter is `dynamo/conversation-states.ts`.
  */
 import type { StoredEvent } from "../events/schema.ts";
 import type { Conversation, FoldedState } from "../usecases/conversation-state.ts";
@@ -40,27 +40,4 @@ export interface ConversationStateStore {
     tenant: string,
     query: ConversationListQuery,
   ): Promise<{ items: Conversation[]; hasMore: boolean }>;
-}
-
-/** What an Idempotency-Key holds: the request it was first used with and the event it appends. */
-export interface IdempotencyRecord {
-  /** Hash of method, route, path parameters and body. */
-  fingerprint: string;
-  /** When the command was first accepted: the appended event's `occurred_at`. */
-  acceptedAt: string;
-  /** The appended event's id, fixed at reservation so every retry appends the same event. */
-  eventId: string;
-}
-
-export interface IdempotencyStore {
-  /**
-   * Reserves the key with this record unless an unexpired record holds it, which is then
-   * returned. Atomic: of concurrent reservations, exactly one wins.
-   */
-  reserve(
-    tenant: string,
-    key: string,
-    record: IdempotencyRecord,
-    expiresAtSeconds: number,
-  ): Promise<{ reserved: true } | { reserved: false; existing: IdempotencyRecord }>;
 }

@@ -7,9 +7,9 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { IdempotencyRecord, IdempotencyStore } from "./conversation-ports.ts";
-import { idempotencyKey } from "./keys.ts";
+import type { IdempotencyRecord, IdempotencyStore } from "../idempotency.ts";
 import { TABLE } from "./table.ts";
+import { idempotencyRecordKey } from "./table-keys.ts";
 
 export class DynamoIdempotencyStore implements IdempotencyStore {
   constructor(
@@ -21,7 +21,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
 
   async reserve(
     tenant: string,
-    key: string,
+    idempotencyKey: string,
     record: IdempotencyRecord,
     expiresAtSeconds: number,
   ): Promise<{ reserved: true } | { reserved: false; existing: IdempotencyRecord }> {
@@ -30,7 +30,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...idempotencyKey(tenant, key),
+            ...idempotencyRecordKey(tenant, idempotencyKey),
             entity: "idempotency",
             fp: record.fingerprint,
             accepted_at: record.acceptedAt,

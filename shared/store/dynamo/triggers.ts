@@ -1,8 +1,7 @@
 /**
- * Triggers and webhook delivery failures: the port the use cases depend on, and its
- * DynamoDB adapter.
+ * DynamoDB adapter of the {@link TriggerStore} port: triggers and webhook delivery failures.
  *
- * A trigger is one item under `T#{tenant}#TRG` (see keys.ts): its definition as a JSON string
+ * A trigger is one item under `T#{tenant}#TRG` (see table-keys.ts): its definition as a JSON string
  * (`doc`, so a pattern's numbers and nulls round-trip exactly), its timestamps, and the
  * webhook signing secret. The secret is stored as is (the engine needs it in clear to sign):
  * the table is encrypted at rest, only roles confined to tenant data can reach the item, and
@@ -17,61 +16,15 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { Trigger, TriggerAction } from "../triggers/schema.ts";
-import { triggerKey, triggersPk, webhookFailureKey, webhookFailuresPk } from "./keys.ts";
+import type {
+  DeliveryFailure,
+  StoredTrigger,
+  TriggerDefinition,
+  TriggerPage,
+  TriggerStore,
+} from "../triggers.ts";
 import { queryAll } from "./query-pages.ts";
-
-/** A trigger with what only the log sees. */
-export interface StoredTrigger extends Trigger {
-  secret: string;
-}
-
-export interface TriggerDefinition {
-  name: string;
-  enabled: boolean;
-  when: Record<string, unknown>;
-  actions: TriggerAction[];
-}
-
-export interface TriggerPage {
-  items: StoredTrigger[];
-  hasMore: boolean;
-}
-
-/** A webhook delivery that failed every attempt: kept, never thrown away silently. */
-export interface DeliveryFailure {
-  webhook_id: string;
-  trigger_id: string;
-  event_id: string;
-  action_index: number;
-  url: string;
-  status: "failed";
-  attempts: number;
-  /** HTTP status of the last attempt, when the receiver answered at all. */
-  last_status?: number;
-  last_error: string;
-  failed_at: string;
-}
-
-export interface TriggerRepository {
-  create(tenant: string, trigger: StoredTrigger): Promise<void>;
-  get(tenant: string, id: string): Promise<StoredTrigger | undefined>;
-  /** Ascending by id (ids sort by creation time), after `after` (exclusive). */
-  list(tenant: string, options: { limit: number; after?: string }): Promise<TriggerPage>;
-  /** Every trigger of the tenant; what the engine evaluates. */
-  all(tenant: string): Promise<StoredTrigger[]>;
-  /** Replaces the definition; undefined when there is no such trigger. */
-  replace(
-    tenant: string,
-    id: string,
-    definition: TriggerDefinition,
-    updatedAt: string,
-  ): Promise<StoredTrigger | undefined>;
-  /** Whether a trigger was deleted. */
-  delete(tenant: string, id: string): Promise<boolean>;
-  recordFailure(tenant: string, failure: DeliveryFailure): Promise<void>;
-  listFailures(tenant: string): Promise<DeliveryFailure[]>;
-}
+import { triggerKey, triggersPk, webhookFailureKey, webhookFailuresPk } from "./table-keys.ts";
 
 interface TriggerItem {
   pk: string;
@@ -103,7 +56,7 @@ function docOf(t: TriggerDefinition): string {
   return JSON.stringify({ name: t.name, enabled: t.enabled, when: t.when, actions: t.actions });
 }
 
-export class DynamoTriggerStore implements TriggerRepository {
+export class DynamoTriggerStore implements TriggerStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,

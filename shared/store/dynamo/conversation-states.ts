@@ -13,9 +13,12 @@ import {
   PutCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type { StoredEvent } from "../events/schema.ts";
-import { type Conversation, type FoldedState, toConversation } from "../usecases/conversation-state.ts";
-import type { ConversationListQuery, ConversationStateStore, StoredState } from "./conversation-ports.ts";
+import type { StoredEvent } from "../../events/schema.ts";
+import { type Conversation, type FoldedState, toConversation } from "../../usecases/conversation-state.ts";
+import type { ConversationListQuery, ConversationStateStore, StoredState } from "../conversation-states.ts";
+import { mergePage, QueryStream } from "./merge.ts";
+import { queryPages } from "./query-pages.ts";
+import { TABLE } from "./table.ts";
 import {
   conversationPk,
   conversationStateKey,
@@ -23,10 +26,7 @@ import {
   UPDATED_SHARDS,
   updatedIndexKey,
   updatedIndexPk,
-} from "./keys.ts";
-import { mergePage, QueryStream } from "./merge.ts";
-import { queryPages } from "./query-pages.ts";
-import { TABLE } from "./table.ts";
+} from "./table-keys.ts";
 
 /** Above every position: positions start with a digit. */
 const HIGHEST = "~";

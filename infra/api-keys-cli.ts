@@ -1,6 +1,7 @@
 /**
- * `npm run keys -- create|list|revoke`: manage API keys with the same module the runtime
- * uses (shared/auth/api-keys.ts). A key is printed once; only its SHA-256 hash is stored.
+ * `npm run keys -- create|list|revoke`: manage API keys with the same store the runtime uses
+ * (`DynamoApiKeyStore`, the adapter of the `ApiKeyStore` port in shared/store/api-keys.ts). A
+ * key is printed once; only its SHA-256 hash is stored.
  *
  *   npm run keys -- create --tenant acme --scopes events:read,events:write [--name "BI export"]
  *   npm run keys -- list   --tenant acme
@@ -13,10 +14,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ApiKeyStore } from "#shared/auth/api-keys.ts";
 import { SCOPES } from "#shared/auth/scopes.ts";
 import { AppError } from "#shared/errors.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
+import { DynamoApiKeyStore } from "#shared/store/dynamo/api-keys.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
 import { LOCAL_STATE_FILE } from "./local/stack.ts";
 
 const USAGE = `usage:
@@ -78,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
     ...(t.endpoint ? { endpoint: t.endpoint } : {}),
     ...(t.region ? { region: t.region } : {}),
   });
-  const keys = new ApiKeyStore(db, t.tableName);
+  const keys = new DynamoApiKeyStore(db, t.tableName);
 
   if (command === "create") {
     if (!values.scopes) throw new UsageError(`--scopes is required\n${USAGE}`);

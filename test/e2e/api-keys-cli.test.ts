@@ -5,8 +5,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
-import { ApiKeyStore } from "#shared/auth/api-keys.ts";
-import { createDocumentClient } from "#shared/store/client.ts";
+import { DynamoApiKeyStore } from "#shared/store/dynamo/api-keys.ts";
+import { createDocumentClient } from "#shared/store/dynamo/client.ts";
 import { uniqueTenant } from "../support/factories.ts";
 
 const run = promisify(execFile);
@@ -23,7 +23,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ["--import", "tsx", "infra/keys-cli.ts", ...args],
+      ["--import", "tsx", "infra/api-keys-cli.ts", ...args],
       {
         env: process.env,
       },
@@ -39,7 +39,7 @@ describe("npm run keys", () => {
   it("creates a key shown once, lists it without the secret, and revokes it", async () => {
     // Prepare
     const tenant = uniqueTenant("cli");
-    const store = new ApiKeyStore(createDocumentClient(), inject("tableName"));
+    const store = new DynamoApiKeyStore(createDocumentClient(), inject("tableName"));
     // Act
     const created = await cli(
       "create",

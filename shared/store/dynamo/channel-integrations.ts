@@ -1,8 +1,8 @@
 /**
- * Channel integrations and webhook rejections: the port the use cases depend on, and its
- * DynamoDB adapter.
+ * DynamoDB adapter of the {@link ChannelIntegrationStore} port: channel integrations and
+ * their webhook rejections.
  *
- * An integration is two items written in one transaction (see keys.ts):
+ * An integration is two items written in one transaction (see table-keys.ts):
  * - `CH#{id}`: what the webhook needs, found by the id in the URL alone: the tenant and the
  *   credentials. WhatsApp's app secret is kept as is, because it keys the HMAC; the WhatsApp
  *   verify token and the SunCo webhook secret are only ever compared, so only their SHA-256
@@ -18,22 +18,22 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import {
+  type ChannelIntegrationStore,
   type ChannelRejection,
-  type ChannelRepository,
-  type PublicChannel,
+  type PublicChannelIntegration,
   REJECTION_TTL_SECONDS,
-  type StoredChannel,
-} from "./channel-ports.ts";
+  type StoredChannelIntegration,
+} from "../channel-integrations.ts";
+import { queryAll } from "./query-pages.ts";
 import {
   channelLookupKey,
   channelRejectionKey,
   channelRejectionsPk,
   tenantChannelKey,
   tenantChannelsPk,
-} from "./keys.ts";
-import { queryAll } from "./query-pages.ts";
+} from "./table-keys.ts";
 
-function publicOf(c: PublicChannel): PublicChannel {
+function publicOf(c: PublicChannelIntegration): PublicChannelIntegration {
   return {
     id: c.id,
     type: c.type,
@@ -43,13 +43,13 @@ function publicOf(c: PublicChannel): PublicChannel {
   };
 }
 
-export class DynamoChannelStore implements ChannelRepository {
+export class DynamoChannelIntegrationStore implements ChannelIntegrationStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  async create(channel: StoredChannel): Promise<void> {
+  async create(channel: StoredChannelIntegration): Promise<void> {
     const view = publicOf(channel);
     await this.db.send(
       new TransactWriteCommand({
@@ -79,7 +79,7 @@ export class DynamoChannelStore implements ChannelRepository {
     );
   }
 
-  async list(tenant: string): Promise<PublicChannel[]> {
+  async list(tenant: string): Promise<PublicChannelIntegration[]> {
     const items = await queryAll(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: "pk = :pk",
@@ -87,7 +87,7 @@ export class DynamoChannelStore implements ChannelRepository {
       ConsistentRead: true,
     });
     return items
-      .map((item) => publicOf(item as unknown as PublicChannel))
+      .map((item) => publicOf(item as unknown as PublicChannelIntegration))
       .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
   }
 
@@ -122,12 +122,12 @@ export class DynamoChannelStore implements ChannelRepository {
     }
   }
 
-  async resolve(id: string): Promise<StoredChannel | undefined> {
+  async resolve(id: string): Promise<StoredChannelIntegration | undefined> {
     const out = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: channelLookupKey(id), ConsistentRead: true }),
     );
     if (!out.Item) return undefined;
-    const item = out.Item as unknown as StoredChannel;
+    const item = out.Item as unknown as StoredChannelIntegration;
     return { ...publicOf(item), tenant: item.tenant, credentials: item.credentials };
   }
 

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ID_PATTERN } from "#shared/events/schema.ts";
 import {
+  apiKeyListingKey,
   apiKeyLookupKey,
   bucketDirectoryPk,
   bucketsBetween,
@@ -15,17 +16,15 @@ import {
   eventSk,
   guardKey,
   parseEventSk,
-  parsePosition,
-  positionOf,
   TIME_SHARDS,
-  tenantApiKeyKey,
   tenantOfPk,
   tenantPrefix,
   timeBucket,
   timeIndexKey,
   timeIndexPk,
   timeShard,
-} from "#shared/store/keys.ts";
+} from "#shared/store/dynamo/table-keys.ts";
+import { parsePosition, positionOf } from "#shared/store/events.ts";
 import { MAX_MS } from "#shared/time.ts";
 
 const TS = "2025-05-23T10:15:30.123Z";
@@ -208,7 +207,7 @@ describe("tenant confinement", () => {
     ["timeIndexPk", (t) => timeIndexPk(t, "2025-05", 0)],
     ["timeIndexKey", (t) => timeIndexKey(t, TS, "e1").tpk],
     ["bucketDirectoryPk", (t) => bucketDirectoryPk(t)],
-    ["tenantApiKeyKey", (t) => tenantApiKeyKey(t, "key-1").pk],
+    ["apiKeyListingKey", (t) => apiKeyListingKey(t, "key-1").pk],
   ];
 
   it.each(builders)("%s starts with T#{tenant}#", (_name, build) => {
@@ -239,7 +238,7 @@ describe("tenant confinement", () => {
   it("builds the other keys with their documented shapes", () => {
     expect(guardKey("acme", "e1")).toEqual({ pk: "T#acme#I#e1", sk: "I" });
     expect(bucketDirectoryPk("acme")).toBe("T#acme#TB");
-    expect(tenantApiKeyKey("acme", "k1")).toEqual({ pk: "T#acme#KEYS", sk: "k1" });
+    expect(apiKeyListingKey("acme", "k1")).toEqual({ pk: "T#acme#KEYS", sk: "k1" });
     expect(apiKeyLookupKey("abc")).toEqual({ pk: "K#abc", sk: "K" });
   });
 });

@@ -21,17 +21,29 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { decodeTime, monotonicFactory } from "ulid";
-import { StoreUnavailableError } from "../errors.ts";
-import type { StoredEvent } from "../events/schema.ts";
-import { logger } from "../logger.ts";
+import { StoreUnavailableError } from "../../errors.ts";
+import type { StoredEvent } from "../../events/schema.ts";
+import { logger } from "../../logger.ts";
+import {
+  type EventFilters,
+  type EventStore,
+  type ExportStore,
+  type Page,
+  type PreparedEvent,
+  parsePosition,
+  positionOf,
+  type RangeQuery,
+  type WriteOutcome,
+} from "../events.ts";
+import { type Item, mergePage, mergeStreams, QueryStream } from "./merge.ts";
+import { queryAll } from "./query-pages.ts";
+import { TABLE } from "./table.ts";
 import {
   bucketDirectoryPk,
   conversationPk,
   EVENT_SK_PREFIX,
   eventKey,
   guardKey,
-  parsePosition,
-  positionOf,
   SEQUENCE_SHARDS,
   sequenceBucket,
   sequenceDirectoryPk,
@@ -41,19 +53,7 @@ import {
   timeBucket,
   timeIndexKey,
   timeIndexPk,
-} from "./keys.ts";
-import { type Item, mergePage, mergeStreams, QueryStream } from "./merge.ts";
-import type {
-  EventFilters,
-  EventStore,
-  ExportStore,
-  Page,
-  PreparedEvent,
-  RangeQuery,
-  WriteOutcome,
-} from "./ports.ts";
-import { queryAll } from "./query-pages.ts";
-import { TABLE } from "./table.ts";
+} from "./table-keys.ts";
 
 /** DynamoDB allows 100 actions per transaction; each event takes two. */
 const EVENTS_PER_TRANSACTION = 50;

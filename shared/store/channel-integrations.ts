@@ -1,29 +1,33 @@
 /**
- * The port of channel integrations and webhook rejections: what the use cases depend on.
- * The DynamoDB adapter is `channel-store.ts`; keeping them apart keeps the SDK out of modules
- * (like the OpenAPI document) that only need the types and limits.
+ * The port of channel integrations (a tenant's WhatsApp or SunCo webhook endpoint) and of the
+ * webhook items they could not store: what the use cases depend on. The DynamoDB adapter is
+ * `dynamo/channel-integrations.ts`; keeping them apart keeps the SDK out of modules (like the
+ * OpenAPI document) that only need the types and limits.
+ *
+ * Not to be confused with an event's channel (`ChannelType` in shared/events/schema.ts: the
+ * medium a message went through): an integration is how events of some channels arrive.
  */
-export type ChannelType = "whatsapp" | "sunco";
+export type IntegrationType = "whatsapp" | "sunco";
 
 /** What `GET /v1/channels` shows. */
-export interface PublicChannel {
+export interface PublicChannelIntegration {
   id: string;
-  type: ChannelType;
+  type: IntegrationType;
   created_at: string;
   phone_number_id?: string;
   app_id?: string;
 }
 
-export type ChannelCredentials =
+export type IntegrationCredentials =
   | { type: "whatsapp"; app_secret: string; verify_token_sha256: string }
   | { type: "sunco"; webhook_secret_sha256: string };
 
-export interface StoredChannel extends PublicChannel {
+export interface StoredChannelIntegration extends PublicChannelIntegration {
   tenant: string;
-  credentials: ChannelCredentials;
+  credentials: IntegrationCredentials;
 }
 
-/** One provider item the adapter could not store, kept for inspection. */
+/** One provider item the integration could not store, kept for inspection. */
 export interface ChannelRejection {
   id: string;
   channel_id: string;
@@ -40,13 +44,13 @@ export const MAX_RAW_CHARS = 16_384;
 /** Rejections are diagnostics, not the log: DynamoDB TTL removes them after 30 days. */
 export const REJECTION_TTL_SECONDS = 30 * 24 * 3600;
 
-export interface ChannelRepository {
-  create(channel: StoredChannel): Promise<void>;
-  list(tenant: string): Promise<PublicChannel[]>;
+export interface ChannelIntegrationStore {
+  create(integration: StoredChannelIntegration): Promise<void>;
+  list(tenant: string): Promise<PublicChannelIntegration[]>;
   /** Whether an integration of this tenant was deleted. */
   delete(tenant: string, id: string): Promise<boolean>;
   /** The integration behind a webhook URL, with its tenant and credentials. */
-  resolve(id: string): Promise<StoredChannel | undefined>;
+  resolve(id: string): Promise<StoredChannelIntegration | undefined>;
   recordRejections(tenant: string, rejections: ChannelRejection[]): Promise<void>;
   /** Newest first, at most `limit`. */
   listRejections(tenant: string, channelId: string, limit: number): Promise<ChannelRejection[]>;

@@ -1,8 +1,26 @@
 /**
- * Ports of the storage layer. Use cases depend on these interfaces only; the DynamoDB
- * adapter (`event-store.ts`) implements them.
+ * The event log's ports: what the use cases read and write events through. The DynamoDB
+ * adapter is `dynamo/events.ts` (docs/architecture.md, "Ports and adapters").
+ *
+ * Also the log's total order, the position `{occurred_at}#{id}`: cursors carry it, the
+ * projector compares by it, and the table keys embed it, so it is defined here, once.
  */
 import type { AuthorType, ChannelType, EventType, StoredEvent } from "../events/schema.ts";
+
+/** Length of a normalized timestamp (`2025-05-23T10:15:30.123Z`). */
+const TIMESTAMP_LENGTH = 24;
+
+/** The total order of the log: `{occurred_at}#{id}` sorts by time, then id. */
+export function positionOf(occurredAt: string, id: string): string {
+  if (occurredAt.length !== TIMESTAMP_LENGTH) throw new Error(`not a normalized timestamp: ${occurredAt}`);
+  return `${occurredAt}#${id}`;
+}
+
+export function parsePosition(position: string): { occurredAt: string; id: string } {
+  if (position.length <= TIMESTAMP_LENGTH + 1 || position[TIMESTAMP_LENGTH] !== "#")
+    throw new Error(`not a position: ${position}`);
+  return { occurredAt: position.slice(0, TIMESTAMP_LENGTH), id: position.slice(TIMESTAMP_LENGTH + 1) };
+}
 
 export interface PreparedEvent {
   event: StoredEvent;

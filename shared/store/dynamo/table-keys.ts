@@ -1,5 +1,6 @@
 /**
- * Every key of the table is built and parsed here, and nowhere else.
+ * Every key of the DynamoDB table (partition and sort keys, index keys) is built and parsed
+ * here, and nowhere else. These are table keys; API keys are `shared/auth/api-keys.ts`.
  *
  * | item | pk | sk |
  * |---|---|---|
@@ -8,9 +9,9 @@
  * | time bucket directory | `T#{tenant}#TB` | `{yyyy-mm}` |
  * | sequence bucket directory | `T#{tenant}#SB` | `{yyyy-mm}` |
  * | conversation state | `T#{tenant}#C#{conversation}` | `S` |
- * | Idempotency-Key record | `T#{tenant}#IK#{sha256(key)}` | `IK` |
- * | API key (lookup) | `K#{sha256(key)}` | `K` |
- * | API key (tenant listing) | `T#{tenant}#KEYS` | `{key id}` |
+ * | Idempotency-Key record | `T#{tenant}#IK#{sha256(Idempotency-Key)}` | `IK` |
+ * | API key (lookup) | `K#{sha256(API key)}` | `K` |
+ * | API key (tenant listing) | `T#{tenant}#KEYS` | `{API key id}` |
  * | trigger | `T#{tenant}#TRG` | `{trigger id}` |
  * | webhook delivery failure | `T#{tenant}#WHF` | `{failed_at}#{webhook id}` |
  * | channel integration (webhook lookup) | `CH#{channel id}` | `CH` |
@@ -25,15 +26,14 @@
  */
 import { createHash } from "node:crypto";
 import { decodeTime } from "ulid";
+import { TENANT_PATTERN } from "../../tenant.ts";
+import { parsePosition, positionOf } from "../events.ts";
 
-/** Tenant ids are slugs: they end up inside keys delimited by `#`. */
-export const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Shards per time bucket of the `byTime` index (see docs/data-model.md for the arithmetic). */
 export const TIME_SHARDS = 4;
-/** Length of a normalized timestamp (`2025-05-23T10:15:30.123Z`). */
-const TS_LEN = 24;
 
-export interface Key {
+/** The primary key of an item: partition key and sort key. */
+export interface TableKey {
   pk: string;
   sk: string;
 }
@@ -61,7 +61,7 @@ export function conversationPk(tenant: string, conversationId: string): string {
 /** Sort-key prefix shared by all event items of a conversation. */
 export const EVENT_SK_PREFIX = "E#";
 
-export function eventKey(tenant: string, conversationId: string, occurredAt: string, id: string): Key {
+export function eventKey(tenant: string, conversationId: string, occurredAt: string, id: string): TableKey {
   return { pk: conversationPk(tenant, conversationId), sk: eventSk(occurredAt, id) };
 }
 
@@ -69,24 +69,12 @@ export function eventSk(occurredAt: string, id: string): string {
   return `${EVENT_SK_PREFIX}${positionOf(occurredAt, id)}`;
 }
 
-/** The total order of the log: `{occurred_at}#{id}` sorts by time, then id. */
-export function positionOf(occurredAt: string, id: string): string {
-  if (occurredAt.length !== TS_LEN) throw new Error(`not a normalized timestamp: ${occurredAt}`);
-  return `${occurredAt}#${id}`;
-}
-
-export function parsePosition(position: string): { occurredAt: string; id: string } {
-  if (position.length <= TS_LEN + 1 || position[TS_LEN] !== "#")
-    throw new Error(`not a position: ${position}`);
-  return { occurredAt: position.slice(0, TS_LEN), id: position.slice(TS_LEN + 1) };
-}
-
 export function parseEventSk(sk: string): { occurredAt: string; id: string } {
   if (!sk.startsWith(EVENT_SK_PREFIX)) throw new Error(`not an event sort key: ${sk}`);
   return parsePosition(sk.slice(EVENT_SK_PREFIX.length));
 }
 
-export function guardKey(tenant: string, id: string): Key {
+export function guardKey(tenant: string, id: string): TableKey {
   return { pk: `${tenantPrefix(tenant)}I#${id}`, sk: "I" };
 }
 
@@ -139,7 +127,7 @@ export function bucketsBetween(fromIso: string, toIso: string): string[] {
 export const STATE_SK = "S";
 
 /** The folded state item of a conversation: in the conversation's own partition. */
-export function conversationStateKey(tenant: string, conversationId: string): Key {
+export function conversationStateKey(tenant: string, conversationId: string): TableKey {
   return { pk: conversationPk(tenant, conversationId), sk: STATE_SK };
 }
 
@@ -169,22 +157,28 @@ export function updatedIndexKey(
 }
 
 /**
- * An Idempotency-Key record, scoped to the tenant. The client's key is hashed: it may hold
- * any printable character (`#` included) and up to 255 of them.
+ * An Idempotency-Key record, scoped to the tenant. The client's Idempotency-Key is hashed: it
+ * may hold any printable character (`#` included) and up to 255 of them.
  */
-export function idempotencyKey(tenant: string, clientKey: string): Key {
+export function idempotencyRecordKey(tenant: string, idempotencyKey: string): TableKey {
   return {
-    pk: `${tenantPrefix(tenant)}IK#${createHash("sha256").update(clientKey, "utf8").digest("base64url")}`,
+    pk: `${tenantPrefix(tenant)}IK#${createHash("sha256").update(idempotencyKey, "utf8").digest("base64url")}`,
     sk: "IK",
   };
 }
 
-export function apiKeyLookupKey(keyHash: string): Key {
-  return { pk: `K#${keyHash}`, sk: "K" };
+/** The item the authorizer resolves a presented API key by: keyed by the key's SHA-256 alone. */
+export function apiKeyLookupKey(apiKeyHash: string): TableKey {
+  return { pk: `K#${apiKeyHash}`, sk: "K" };
 }
 
-export function tenantApiKeyKey(tenant: string, keyId: string): Key {
-  return { pk: `${tenantPrefix(tenant)}KEYS`, sk: keyId };
+/** All of a tenant's API keys share one partition: the key CLI lists them with one Query. */
+export function apiKeyListingsPk(tenant: string): string {
+  return `${tenantPrefix(tenant)}KEYS`;
+}
+
+export function apiKeyListingKey(tenant: string, apiKeyId: string): TableKey {
+  return { pk: apiKeyListingsPk(tenant), sk: apiKeyId };
 }
 
 /** All of a tenant's triggers share one partition: the engine loads them with one Query. */
@@ -192,7 +186,7 @@ export function triggersPk(tenant: string): string {
   return `${tenantPrefix(tenant)}TRG`;
 }
 
-export function triggerKey(tenant: string, triggerId: string): Key {
+export function triggerKey(tenant: string, triggerId: string): TableKey {
   return { pk: triggersPk(tenant), sk: triggerId };
 }
 
@@ -201,7 +195,7 @@ export function webhookFailuresPk(tenant: string): string {
 }
 
 /** Failures sort by time, so the newest are one reverse Query away. */
-export function webhookFailureKey(tenant: string, failedAt: string, webhookId: string): Key {
+export function webhookFailureKey(tenant: string, failedAt: string, webhookId: string): TableKey {
   return { pk: webhookFailuresPk(tenant), sk: `${failedAt}#${webhookId}` };
 }
 
@@ -209,7 +203,7 @@ export function webhookFailureKey(tenant: string, failedAt: string, webhookId: s
  * A channel integration found by its webhook id alone: the provider's request carries no
  * tenant, so this item (outside the tenant namespace, like API keys) names it.
  */
-export function channelLookupKey(channelId: string): Key {
+export function channelLookupKey(channelId: string): TableKey {
   return { pk: `CH#${channelId}`, sk: "CH" };
 }
 
@@ -218,7 +212,7 @@ export function tenantChannelsPk(tenant: string): string {
   return `${tenantPrefix(tenant)}CH`;
 }
 
-export function tenantChannelKey(tenant: string, channelId: string): Key {
+export function tenantChannelKey(tenant: string, channelId: string): TableKey {
   return { pk: tenantChannelsPk(tenant), sk: channelId };
 }
 
@@ -227,7 +221,7 @@ export function channelRejectionsPk(tenant: string, channelId: string): string {
 }
 
 /** Rejection ids are ULIDs, so a channel's rejections sort by time. */
-export function channelRejectionKey(tenant: string, channelId: string, rejectionId: string): Key {
+export function channelRejectionKey(tenant: string, channelId: string, rejectionId: string): TableKey {
   return { pk: channelRejectionsPk(tenant, channelId), sk: rejectionId };
 }
 
