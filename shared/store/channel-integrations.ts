@@ -7,7 +7,8 @@
  * Not to be confused with an event's channel (`ChannelType` in shared/events/schema.ts: the
  * medium a message went through): an integration is how events of some channels arrive.
  */
-export type IntegrationType = "whatsapp" | "sunco";
+export const INTEGRATION_TYPES = ["whatsapp", "sunco"] as const;
+export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
 
 /** What `GET /v1/channels` shows. */
 export interface PublicChannelIntegration {

@@ -6,8 +6,8 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { hashKey, isPlausibleKey, newApiKey } from "../../auth/api-keys.ts";
-import { isScope } from "../../auth/scopes.ts";
 import type { ApiKeyRecord, ApiKeyStore, NewApiKeyInput, ResolvedKey } from "../api-keys.ts";
+import { apiKeyListingItem, apiKeyLookupItem } from "./items.ts";
 import { queryAll } from "./query-pages.ts";
 import { apiKeyListingKey, apiKeyListingsPk, apiKeyLookupKey } from "./table-keys.ts";
 
@@ -25,21 +25,11 @@ export class DynamoApiKeyStore implements ApiKeyStore {
           {
             Put: {
               TableName: this.tableName,
-              Item: { ...apiKeyLookupKey(keyHash), entity: "apikey", ...record },
+              Item: apiKeyLookupItem.encode(keyHash, record),
               ConditionExpression: "attribute_not_exists(pk)",
             },
           },
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: {
-                ...apiKeyListingKey(input.tenant, record.key_id),
-                entity: "apikey-ref",
-                key_hash: keyHash,
-                ...record,
-              },
-            },
-          },
+          { Put: { TableName: this.tableName, Item: apiKeyListingItem.encode(keyHash, record) } },
         ],
       }),
     );
@@ -51,9 +41,9 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     const out = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: apiKeyLookupKey(hashKey(key)), ConsistentRead: true }),
     );
-    const item = out.Item as (ApiKeyRecord & Record<string, unknown>) | undefined;
-    if (!item || item.revoked) return undefined;
-    return { keyId: item.key_id, tenant: item.tenant, scopes: item.scopes.filter(isScope) };
+    const record = out.Item ? apiKeyLookupItem.decode(out.Item) : undefined;
+    if (!record || record.revoked) return undefined;
+    return { keyId: record.key_id, tenant: record.tenant, scopes: record.scopes };
   }
 
   async list(tenant: string): Promise<ApiKeyRecord[]> {
@@ -62,11 +52,8 @@ export class DynamoApiKeyStore implements ApiKeyStore {
       KeyConditionExpression: "pk = :pk",
       ExpressionAttributeValues: { ":pk": apiKeyListingsPk(tenant) },
     });
-    return items.map((item) => {
-      // Only the listed fields: the stored item also holds the key's hash.
-      const { key_id, tenant: t, scopes, created_at, revoked, hint, name } = item as unknown as ApiKeyRecord;
-      return { key_id, tenant: t, scopes, created_at, revoked, hint, ...(name ? { name } : {}) };
-    });
+    // Only the record: the listing item also holds the key's hash.
+    return items.map((item) => apiKeyListingItem.decode(item).record);
   }
 
   async revoke(tenant: string, keyId: string): Promise<boolean> {
@@ -77,8 +64,8 @@ export class DynamoApiKeyStore implements ApiKeyStore {
         ConsistentRead: true,
       }),
     );
-    const keyHash = ref.Item?.key_hash;
-    if (typeof keyHash !== "string") return false;
+    if (!ref.Item) return false;
+    const keyHash = apiKeyListingItem.decode(ref.Item).apiKeyHash;
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [

@@ -2,7 +2,8 @@
  * DynamoDB adapter of the {@link ChannelIntegrationStore} port: channel integrations and
  * their webhook rejections.
  *
- * An integration is two items written in one transaction (see table-keys.ts):
+ * An integration is two items written in one transaction (`channelLookupItem` and
+ * `channelListingItem` in items.ts):
  * - `CH#{id}`: what the webhook needs, found by the id in the URL alone: the tenant and the
  *   credentials. WhatsApp's app secret is kept as is, because it keys the HMAC; the WhatsApp
  *   verify token and the SunCo webhook secret are only ever compared, so only their SHA-256
@@ -17,31 +18,15 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
-import {
-  type ChannelIntegrationStore,
-  type ChannelRejection,
-  type PublicChannelIntegration,
-  REJECTION_TTL_SECONDS,
-  type StoredChannelIntegration,
+import type {
+  ChannelIntegrationStore,
+  ChannelRejection,
+  PublicChannelIntegration,
+  StoredChannelIntegration,
 } from "../channel-integrations.ts";
+import { channelListingItem, channelLookupItem, channelRejectionItem } from "./items.ts";
 import { queryAll } from "./query-pages.ts";
-import {
-  channelLookupKey,
-  channelRejectionKey,
-  channelRejectionsPk,
-  tenantChannelKey,
-  tenantChannelsPk,
-} from "./table-keys.ts";
-
-function publicOf(c: PublicChannelIntegration): PublicChannelIntegration {
-  return {
-    id: c.id,
-    type: c.type,
-    created_at: c.created_at,
-    ...(c.phone_number_id ? { phone_number_id: c.phone_number_id } : {}),
-    ...(c.app_id ? { app_id: c.app_id } : {}),
-  };
-}
+import { channelLookupKey, channelRejectionsPk, tenantChannelKey, tenantChannelsPk } from "./table-keys.ts";
 
 export class DynamoChannelIntegrationStore implements ChannelIntegrationStore {
   constructor(
@@ -49,28 +34,21 @@ export class DynamoChannelIntegrationStore implements ChannelIntegrationStore {
     private readonly tableName: string,
   ) {}
 
-  async create(channel: StoredChannelIntegration): Promise<void> {
-    const view = publicOf(channel);
+  async create(integration: StoredChannelIntegration): Promise<void> {
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
           {
             Put: {
               TableName: this.tableName,
-              Item: {
-                ...channelLookupKey(channel.id),
-                entity: "channel",
-                tenant: channel.tenant,
-                credentials: channel.credentials,
-                ...view,
-              },
+              Item: channelLookupItem.encode(integration),
               ConditionExpression: "attribute_not_exists(pk)",
             },
           },
           {
             Put: {
               TableName: this.tableName,
-              Item: { ...tenantChannelKey(channel.tenant, channel.id), entity: "channel-listing", ...view },
+              Item: channelListingItem.encode(integration.tenant, integration),
               ConditionExpression: "attribute_not_exists(pk)",
             },
           },
@@ -87,7 +65,7 @@ export class DynamoChannelIntegrationStore implements ChannelIntegrationStore {
       ConsistentRead: true,
     });
     return items
-      .map((item) => publicOf(item as unknown as PublicChannelIntegration))
+      .map(channelListingItem.decode)
       .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
   }
 
@@ -126,9 +104,7 @@ export class DynamoChannelIntegrationStore implements ChannelIntegrationStore {
     const out = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: channelLookupKey(id), ConsistentRead: true }),
     );
-    if (!out.Item) return undefined;
-    const item = out.Item as unknown as StoredChannelIntegration;
-    return { ...publicOf(item), tenant: item.tenant, credentials: item.credentials };
+    return out.Item ? channelLookupItem.decode(out.Item) : undefined;
   }
 
   async recordRejections(tenant: string, rejections: ChannelRejection[]): Promise<void> {
@@ -136,15 +112,7 @@ export class DynamoChannelIntegrationStore implements ChannelIntegrationStore {
     await Promise.all(
       rejections.map((r) =>
         this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: {
-              ...channelRejectionKey(tenant, r.channel_id, r.id),
-              entity: "channel-rejection",
-              ...r,
-              ttl: Math.floor(Date.parse(r.received_at) / 1000) + REJECTION_TTL_SECONDS,
-            },
-          }),
+          new PutCommand({ TableName: this.tableName, Item: channelRejectionItem.encode(tenant, r) }),
         ),
       ),
     );
@@ -161,9 +129,6 @@ export class DynamoChannelIntegrationStore implements ChannelIntegrationStore {
         Limit: limit,
       }),
     );
-    return (out.Items ?? []).map((item) => {
-      const { pk: _pk, sk: _sk, entity: _e, ttl: _ttl, ...rejection } = item;
-      return rejection as ChannelRejection;
-    });
+    return (out.Items ?? []).map(channelRejectionItem.decode);
   }
 }

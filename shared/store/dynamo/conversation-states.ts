@@ -14,8 +14,9 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { StoredEvent } from "../../events/schema.ts";
-import { type Conversation, type FoldedState, toConversation } from "../../usecases/conversation-state.ts";
+import type { Conversation, FoldedState } from "../../usecases/conversation-state.ts";
 import type { ConversationListQuery, ConversationStateStore, StoredState } from "../conversation-states.ts";
+import { conversationStateItem, eventItem } from "./items.ts";
 import { mergePage, QueryStream } from "./merge.ts";
 import { queryPages } from "./query-pages.ts";
 import { TABLE } from "./table.ts";
@@ -24,7 +25,6 @@ import {
   conversationStateKey,
   EVENT_SK_PREFIX,
   UPDATED_SHARDS,
-  updatedIndexKey,
   updatedIndexPk,
 } from "./table-keys.ts";
 
@@ -45,9 +45,7 @@ export class DynamoConversationStateStore implements ConversationStateStore {
         ConsistentRead: true,
       }),
     );
-    if (!out.Item) return undefined;
-    const { updated_at, ...rest } = JSON.parse(String(out.Item.doc)) as Conversation;
-    return { state: { ...rest, position: String(out.Item.pos) }, updatedAt: updated_at };
+    return out.Item ? conversationStateItem.decode(out.Item) : undefined;
   }
 
   async *eventsAfter(tenant: string, conversationId: string, after?: string): AsyncIterable<StoredEvent[]> {
@@ -64,9 +62,7 @@ export class DynamoConversationStateStore implements ConversationStateStore {
       ConsistentRead: true,
     });
     for await (const page of pages) {
-      const events = page
-        .filter((item) => item.tsk !== after)
-        .map((item) => JSON.parse(String(item.doc)) as StoredEvent);
+      const events = page.filter((item) => item.tsk !== after).map(eventItem.decode);
       if (events.length > 0) yield events;
     }
   }
@@ -77,21 +73,11 @@ export class DynamoConversationStateStore implements ConversationStateStore {
     updatedAt: string,
     expectedVersion: number | undefined,
   ): Promise<boolean> {
-    const conversation = toConversation(state, updatedAt);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...conversationStateKey(tenant, state.conversation_id),
-            ...updatedIndexKey(tenant, state.status, state.conversation_id, updatedAt),
-            entity: "state",
-            cid: state.conversation_id,
-            pos: state.position,
-            event_count: state.event_count,
-            updated_at: updatedAt,
-            doc: JSON.stringify(conversation),
-          },
+          Item: conversationStateItem.encode(tenant, state, updatedAt),
           // Optimistic concurrency: event_count grows with every write, so it is the version.
           ...(expectedVersion === undefined
             ? { ConditionExpression: "attribute_not_exists(pk)" }
@@ -141,10 +127,6 @@ export class DynamoConversationStateStore implements ConversationStateStore {
         return new QueryStream(this.db, input, (item) => String(item[sortKey]));
       }),
     );
-    return mergePage(
-      streams,
-      { direction: "asc", limit: query.limit },
-      (item) => JSON.parse(String(item.doc)) as Conversation,
-    );
+    return mergePage(streams, { direction: "asc", limit: query.limit }, conversationStateItem.conversation);
   }
 }

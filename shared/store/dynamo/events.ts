@@ -35,7 +35,8 @@ import {
   type RangeQuery,
   type WriteOutcome,
 } from "../events.ts";
-import { type Item, mergePage, mergeStreams, QueryStream } from "./merge.ts";
+import { directoryEntryItem, eventItem, fromAttributeValues, guardItem, type Item } from "./items.ts";
+import { mergePage, mergeStreams, QueryStream } from "./merge.ts";
 import { queryAll } from "./query-pages.ts";
 import { TABLE } from "./table.ts";
 import {
@@ -47,11 +48,10 @@ import {
   SEQUENCE_SHARDS,
   sequenceBucket,
   sequenceDirectoryPk,
-  sequenceIndexKey,
   sequenceIndexPk,
+  type TableKey,
   TIME_SHARDS,
   timeBucket,
-  timeIndexKey,
   timeIndexPk,
 } from "./table-keys.ts";
 
@@ -62,24 +62,6 @@ const LOWEST = "0";
 const HIGHEST = "~";
 /** A write slower than this, from stamp to commit, is logged: the export settle window assumes fast commits. */
 const SLOW_COMMIT_MS = 1000;
-
-interface EventItem extends Item {
-  pk: string;
-  sk: string;
-  tpk: string;
-  tsk: string;
-  spk: string;
-  ssk: string;
-  entity: "event";
-  id: string;
-  cid: string;
-  type: string;
-  ch: string;
-  aut: string;
-  seq: string;
-  h: string;
-  doc: string;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -159,8 +141,9 @@ export class DynamoEventStore implements EventStore, ExportStore {
           const eventReason = reasons[2 * n + 1];
           const prepared = events[i] as PreparedEvent;
           if (guardReason?.Code === "ConditionalCheckFailed" && guardReason.Item) {
-            const old = guardReason.Item as Record<string, { S?: string }>;
-            outcomes[i] = this.#existing(prepared, old.h?.S ?? "", old.cid?.S ?? "", old.pos?.S ?? "");
+            // The cancellation carries the old guard in the low-level attribute-value form.
+            const old = guardItem.decode(fromAttributeValues(guardReason.Item));
+            outcomes[i] = this.#existing(prepared, old.hash, old.conversationId, old.position);
           } else if (eventReason?.Code === "ConditionalCheckFailed") {
             // The event item exists without a guard: only possible for items written before
             // guards existed. Compare with the stored item rather than overwrite it.
@@ -170,7 +153,7 @@ export class DynamoEventStore implements EventStore, ExportStore {
             );
             outcomes[i] = this.#existing(
               prepared,
-              String(stored?.h ?? ""),
+              stored ? eventItem.hashOf(stored) : "",
               event.conversation_id,
               positionOf(event.occurred_at, event.id),
             );
@@ -211,38 +194,23 @@ export class DynamoEventStore implements EventStore, ExportStore {
     return now;
   }
 
-  #writeActions(tenant: string, { event, hash }: PreparedEvent) {
-    const position = positionOf(event.occurred_at, event.id);
-    const item: EventItem = {
-      ...eventKey(tenant, event.conversation_id, event.occurred_at, event.id),
-      ...timeIndexKey(tenant, event.occurred_at, event.id),
-      ...sequenceIndexKey(tenant, event.sequence, event.id),
-      entity: "event",
-      id: event.id,
-      cid: event.conversation_id,
-      type: event.type,
-      ch: event.channel.type,
-      aut: event.author.type,
-      seq: event.sequence,
-      h: hash,
-      doc: JSON.stringify(event),
-    };
+  #writeActions(tenant: string, prepared: PreparedEvent) {
     return [
       {
         Put: {
           TableName: this.tableName,
-          Item: {
-            ...guardKey(tenant, event.id),
-            entity: "guard",
-            h: hash,
-            cid: event.conversation_id,
-            pos: position,
-          },
+          Item: guardItem.encode(tenant, prepared),
           ConditionExpression: "attribute_not_exists(pk)",
           ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const,
         },
       },
-      { Put: { TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: eventItem.encode(tenant, prepared),
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
     ];
   }
 
@@ -254,29 +222,29 @@ export class DynamoEventStore implements EventStore, ExportStore {
   async #registerBuckets(directoryPk: string, buckets: string[]): Promise<void> {
     await Promise.all(
       [...new Set(buckets)].map((bucket) => {
-        const key = `${directoryPk}|${bucket}`;
-        let registered = this.#knownBuckets.get(key);
+        const entry = `${directoryPk}|${bucket}`;
+        let registered = this.#knownBuckets.get(entry);
         if (!registered) {
           registered = this.db
             .send(
               new PutCommand({
                 TableName: this.tableName,
-                Item: { pk: directoryPk, sk: bucket, entity: "bucket" },
+                Item: directoryEntryItem.encode(directoryPk, bucket),
               }),
             )
             .then(() => undefined);
           // Concurrent writers of one container share the write; a failed one is tried again.
-          registered.catch(() => this.#knownBuckets.delete(key));
-          this.#knownBuckets.set(key, registered);
+          registered.catch(() => this.#knownBuckets.delete(entry));
+          this.#knownBuckets.set(entry, registered);
         }
         return registered;
       }),
     );
   }
 
-  async #getItem(key: { pk: string; sk: string }): Promise<Item | undefined> {
+  async #getItem(tableKey: TableKey): Promise<Item | undefined> {
     const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: tableKey, ConsistentRead: true }),
     );
     return out.Item;
   }
@@ -288,13 +256,14 @@ export class DynamoEventStore implements EventStore, ExportStore {
   ): Promise<StoredEvent | undefined> {
     const { occurredAt, id } = parsePosition(position);
     const item = await this.#getItem(eventKey(tenant, conversationId, occurredAt, id));
-    return item ? toEvent(item) : undefined;
+    return item ? eventItem.decode(item) : undefined;
   }
 
   async getEventById(tenant: string, id: string): Promise<StoredEvent | undefined> {
-    const guard = await this.#getItem(guardKey(tenant, id));
-    if (typeof guard?.cid !== "string" || typeof guard.pos !== "string") return undefined;
-    return this.getEventAt(tenant, guard.cid, guard.pos);
+    const item = await this.#getItem(guardKey(tenant, id));
+    if (!item) return undefined;
+    const guard = guardItem.decode(item);
+    return this.getEventAt(tenant, guard.conversationId, guard.position);
   }
 
   async conversationExists(tenant: string, conversationId: string): Promise<boolean> {
@@ -350,7 +319,7 @@ export class DynamoEventStore implements EventStore, ExportStore {
   }
 
   eventsAfter(tenant: string, after: string, upTo: string, want: () => number): AsyncIterable<StoredEvent> {
-    return mapAsync(this.#bySequence(tenant, after, upTo, want, false), toEvent);
+    return mapAsync(this.#bySequence(tenant, after, upTo, want, false), eventItem.decode);
   }
 
   /**
@@ -375,7 +344,7 @@ export class DynamoEventStore implements EventStore, ExportStore {
       },
       ConsistentRead: true,
     });
-    for (const { sk: month } of months) {
+    for (const month of months.map(directoryEntryItem.decode)) {
       const streams = Array.from(
         { length: SEQUENCE_SHARDS },
         (_, shard) =>
@@ -386,7 +355,7 @@ export class DynamoEventStore implements EventStore, ExportStore {
               IndexName: TABLE.indexes.bySequence.name,
               KeyConditionExpression: "spk = :pk AND ssk BETWEEN :lo AND :hi",
               ExpressionAttributeValues: {
-                ":pk": sequenceIndexPk(tenant, String(month), shard),
+                ":pk": sequenceIndexPk(tenant, month, shard),
                 ":lo": after || LOWEST,
                 ":hi": upTo,
               },
@@ -414,7 +383,7 @@ export class DynamoEventStore implements EventStore, ExportStore {
       ScanIndexForward: query.direction === "asc",
       ConsistentRead: true,
     });
-    return items.map((item) => String(item.sk));
+    return items.map(directoryEntryItem.decode);
   }
 }
 
@@ -485,10 +454,6 @@ async function* mapAsync<A, B>(source: AsyncIterable<A>, fn: (a: A) => B): Async
   for await (const a of source) yield fn(a);
 }
 
-function toEvent(item: Item): StoredEvent {
-  return JSON.parse(String(item.doc)) as StoredEvent;
-}
-
 /** Event items carry their position in `tsk` (the `byTime` sort key). */
 function positionOfItem(item: Item): string {
   return String(item.tsk);
@@ -500,5 +465,5 @@ function eventStream(db: DynamoDBDocumentClient, input: QueryCommandInput, query
 
 /** Merges ordered event streams into one page of `limit` events, plus whether more exist. */
 function collect(streams: QueryStream[], query: RangeQuery): Promise<Page> {
-  return mergePage(streams, query, toEvent);
+  return mergePage(streams, query, eventItem.decode);
 }

@@ -8,8 +8,8 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { IdempotencyRecord, IdempotencyStore } from "../idempotency.ts";
+import { fromAttributeValues, idempotencyItem } from "./items.ts";
 import { TABLE } from "./table.ts";
-import { idempotencyRecordKey } from "./table-keys.ts";
 
 export class DynamoIdempotencyStore implements IdempotencyStore {
   constructor(
@@ -29,14 +29,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...idempotencyRecordKey(tenant, idempotencyKey),
-            entity: "idempotency",
-            fp: record.fingerprint,
-            accepted_at: record.acceptedAt,
-            eid: record.eventId,
-            [TABLE.ttlAttribute]: expiresAtSeconds,
-          },
+          Item: idempotencyItem.encode(tenant, idempotencyKey, record, expiresAtSeconds),
           ConditionExpression: "attribute_not_exists(pk) OR #ttl < :now",
           ExpressionAttributeNames: { "#ttl": TABLE.ttlAttribute },
           ExpressionAttributeValues: { ":now": this.nowSeconds() },
@@ -47,15 +40,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
       // The exception carries the old item in the low-level attribute-value format.
-      const old = error.Item as Record<string, { S?: string }>;
-      return {
-        reserved: false,
-        existing: {
-          fingerprint: old.fp?.S ?? "",
-          acceptedAt: old.accepted_at?.S ?? "",
-          eventId: old.eid?.S ?? "",
-        },
-      };
+      return { reserved: false, existing: idempotencyItem.decode(fromAttributeValues(error.Item)) };
     }
   }
 }

@@ -6,8 +6,7 @@
  * drains it.
  */
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
-
-export type Item = Record<string, unknown>;
+import type { Item } from "./items.ts";
 
 /**
  * Lazily pages through one Query, skipping the item at `after` (the cursor's own item, which

@@ -3,8 +3,7 @@
  * written. Most of our queries fit one page; the loop covers the 1 MB page limit.
  */
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
-
-export type Item = Record<string, unknown>;
+import type { Item } from "./items.ts";
 
 export async function* queryPages(
   db: DynamoDBDocumentClient,

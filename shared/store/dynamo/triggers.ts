@@ -1,9 +1,9 @@
 /**
  * DynamoDB adapter of the {@link TriggerStore} port: triggers and webhook delivery failures.
  *
- * A trigger is one item under `T#{tenant}#TRG` (see table-keys.ts): its definition as a JSON string
- * (`doc`, so a pattern's numbers and nulls round-trip exactly), its timestamps, and the
- * webhook signing secret. The secret is stored as is (the engine needs it in clear to sign):
+ * A trigger is one item under `T#{tenant}#TRG` (`triggerItem` in items.ts): its definition
+ * as a JSON string (`doc`, so a pattern's numbers and nulls round-trip exactly), its
+ * timestamps, and the webhook signing secret. The secret is stored as is (the engine needs it in clear to sign):
  * the table is encrypted at rest, only roles confined to tenant data can reach the item, and
  * the API never returns it after the create call (docs/decisions.md).
  */
@@ -23,38 +23,9 @@ import type {
   TriggerPage,
   TriggerStore,
 } from "../triggers.ts";
+import { triggerItem, webhookFailureItem } from "./items.ts";
 import { queryAll } from "./query-pages.ts";
-import { triggerKey, triggersPk, webhookFailureKey, webhookFailuresPk } from "./table-keys.ts";
-
-interface TriggerItem {
-  pk: string;
-  sk: string;
-  entity: "trigger";
-  id: string;
-  doc: string;
-  secret: string;
-  created_at: string;
-  updated_at: string;
-}
-
-function fromItem(item: Record<string, unknown>): StoredTrigger {
-  const t = item as unknown as TriggerItem;
-  const def = JSON.parse(t.doc) as TriggerDefinition;
-  return {
-    id: t.id,
-    name: def.name,
-    enabled: def.enabled,
-    when: def.when,
-    actions: def.actions,
-    created_at: t.created_at,
-    updated_at: t.updated_at,
-    secret: t.secret,
-  };
-}
-
-function docOf(t: TriggerDefinition): string {
-  return JSON.stringify({ name: t.name, enabled: t.enabled, when: t.when, actions: t.actions });
-}
+import { triggerKey, triggersPk, webhookFailuresPk } from "./table-keys.ts";
 
 export class DynamoTriggerStore implements TriggerStore {
   constructor(
@@ -63,19 +34,10 @@ export class DynamoTriggerStore implements TriggerStore {
   ) {}
 
   async create(tenant: string, trigger: StoredTrigger): Promise<void> {
-    const item: TriggerItem = {
-      ...triggerKey(tenant, trigger.id),
-      entity: "trigger",
-      id: trigger.id,
-      doc: docOf(trigger),
-      secret: trigger.secret,
-      created_at: trigger.created_at,
-      updated_at: trigger.updated_at,
-    };
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: item,
+        Item: triggerItem.encode(tenant, trigger),
         ConditionExpression: "attribute_not_exists(pk)",
       }),
     );
@@ -85,7 +47,7 @@ export class DynamoTriggerStore implements TriggerStore {
     const out = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: triggerKey(tenant, id), ConsistentRead: true }),
     );
-    return out.Item ? fromItem(out.Item) : undefined;
+    return out.Item ? triggerItem.decode(out.Item) : undefined;
   }
 
   async list(tenant: string, options: { limit: number; after?: string }): Promise<TriggerPage> {
@@ -105,7 +67,7 @@ export class DynamoTriggerStore implements TriggerStore {
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      items.push(...(out.Items ?? []).map(fromItem));
+      items.push(...(out.Items ?? []).map(triggerItem.decode));
       start = out.LastEvaluatedKey;
     } while (start && items.length <= options.limit);
     return { items: items.slice(0, options.limit), hasMore: items.length > options.limit };
@@ -120,7 +82,7 @@ export class DynamoTriggerStore implements TriggerStore {
       // A trigger must apply to every event stored after its create call returned.
       ConsistentRead: true,
     });
-    return items.map(fromItem);
+    return items.map(triggerItem.decode);
   }
 
   async replace(
@@ -129,6 +91,7 @@ export class DynamoTriggerStore implements TriggerStore {
     definition: TriggerDefinition,
     updatedAt: string,
   ): Promise<StoredTrigger | undefined> {
+    const { doc, updated_at } = triggerItem.replacement(definition, updatedAt);
     try {
       const out = await this.db.send(
         new UpdateCommand({
@@ -138,11 +101,11 @@ export class DynamoTriggerStore implements TriggerStore {
           UpdateExpression: "SET #doc = :doc, updated_at = :u",
           ConditionExpression: "attribute_exists(pk)",
           ExpressionAttributeNames: { "#doc": "doc" },
-          ExpressionAttributeValues: { ":doc": docOf(definition), ":u": updatedAt },
+          ExpressionAttributeValues: { ":doc": doc, ":u": updated_at },
           ReturnValues: "ALL_NEW",
         }),
       );
-      return out.Attributes ? fromItem(out.Attributes) : undefined;
+      return out.Attributes ? triggerItem.decode(out.Attributes) : undefined;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
@@ -169,11 +132,7 @@ export class DynamoTriggerStore implements TriggerStore {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: {
-          ...webhookFailureKey(tenant, failure.failed_at, failure.webhook_id),
-          entity: "webhook-failure",
-          ...failure,
-        },
+        Item: webhookFailureItem.encode(tenant, failure),
       }),
     );
   }
@@ -188,9 +147,6 @@ export class DynamoTriggerStore implements TriggerStore {
         ScanIndexForward: false,
       }),
     );
-    return (out.Items ?? []).map((item) => {
-      const { pk: _pk, sk: _sk, entity: _e, ...failure } = item;
-      return failure as DeliveryFailure;
-    });
+    return (out.Items ?? []).map(webhookFailureItem.decode);
   }
 }
