@@ -6,6 +6,7 @@
  * discards what it wrote of the page.
  */
 import type { StoredEvent } from "#shared/events/schema.ts";
+import { exponentialBackoff } from "#shared/retry.ts";
 import { type Problem, ProblemError, ProtocolError, RetryableError } from "./errors.ts";
 
 export const NDJSON = "application/x-ndjson";
@@ -204,8 +205,13 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number {
   if (options.retryAfterMs !== undefined) return Math.min(options.retryAfterMs, MAX_RETRY_AFTER_MS);
-  const ceiling = Math.min(options.capMs, options.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(random() * ceiling);
+  const fullJitter = exponentialBackoff({
+    baseMs: options.baseMs,
+    capMs: options.capMs,
+    jitter: "full",
+    random,
+  });
+  return Math.round(fullJitter(attempt));
 }
 
 async function readProblem(response: Response): Promise<Problem> {

@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { retry, retryWith, succeed } from "#shared/retry.ts";
 import { backoffDelay, fetchPage, type PageMeta } from "./client.ts";
 import { GaveUpError, InterruptedError, RetryableError, UsageError } from "./errors.ts";
 import { formatSeconds, Progress, type ProgressStream } from "./progress.ts";
@@ -209,43 +210,57 @@ async function fetchWithRetry(
   progress: Progress,
 ): Promise<PageMeta> {
   const attempts = options.maxRetries + 1;
-  for (let attempt = 1; ; attempt++) {
-    if (io.signal?.aborted) throw new InterruptedError("interrupted");
-    try {
-      return await fetchPage(
-        {
-          base: options.url,
-          key: options.key,
-          ...(state.cursor !== null ? { cursor: state.cursor } : { since: state.since ?? undefined }),
-          pageSize: options.pageSize,
-          timeoutMs: options.timeoutMs,
-          signal: io.signal,
-        },
-        state.last_sequence ?? undefined,
-        (events) => writer.writeEvents(events),
-      );
-    } catch (error) {
-      await writer.abort();
+  const result = await retry(
+    async () => {
       if (io.signal?.aborted) throw new InterruptedError("interrupted");
-      if (!(error instanceof RetryableError)) throw error;
-      if (attempt >= attempts) {
-        throw new GaveUpError(
-          `gave up on page ${progress.pages + 1} after ${attempt} attempts: ${error.message}`,
-        );
-      }
-      const delay = backoffDelay(
-        attempt,
-        { baseMs: options.baseDelayMs, capMs: options.maxDelayMs, retryAfterMs: error.retryAfterMs },
-        io.random,
-      );
-      progress.note(
-        `page ${progress.pages + 1}: ${error.message}; retrying in ${formatSeconds(delay)} (attempt ${attempt + 1} of ${attempts})`,
-      );
       try {
-        await sleep(delay, undefined, { signal: io.signal });
-      } catch {
-        throw new InterruptedError("interrupted");
+        return succeed(
+          await fetchPage(
+            {
+              base: options.url,
+              key: options.key,
+              ...(state.cursor !== null ? { cursor: state.cursor } : { since: state.since ?? undefined }),
+              pageSize: options.pageSize,
+              timeoutMs: options.timeoutMs,
+              signal: io.signal,
+            },
+            state.last_sequence ?? undefined,
+            (events) => writer.writeEvents(events),
+          ),
+        );
+      } catch (error) {
+        await writer.abort();
+        if (io.signal?.aborted) throw new InterruptedError("interrupted");
+        // Anything but a RetryableError (a 4xx, a protocol error) is thrown at once.
+        if (!(error instanceof RetryableError)) throw error;
+        return retryWith(error);
       }
-    }
-  }
+    },
+    {
+      attempts,
+      // Full jitter, or the server's Retry-After when it gave one.
+      delayMs: (attempt, error) =>
+        backoffDelay(
+          attempt,
+          { baseMs: options.baseDelayMs, capMs: options.maxDelayMs, retryAfterMs: error.retryAfterMs },
+          io.random,
+        ),
+      onRetry: ({ attempt, delayMs, failure }) =>
+        progress.note(
+          `page ${progress.pages + 1}: ${failure.message}; retrying in ${formatSeconds(delayMs)} (attempt ${attempt + 1} of ${attempts})`,
+        ),
+      // Ctrl-C cuts a wait short.
+      sleep: async (ms) => {
+        try {
+          await sleep(ms, undefined, { signal: io.signal });
+        } catch {
+          throw new InterruptedError("interrupted");
+        }
+      },
+    },
+  );
+  if (result.ok) return result.value;
+  throw new GaveUpError(
+    `gave up on page ${progress.pages + 1} after ${result.attempts} attempts: ${result.failure.message}`,
+  );
 }

@@ -18,6 +18,7 @@ import type { Context, EventBridgeEvent } from "aws-lambda";
 import { compilePattern } from "#shared/bus/event-pattern.ts";
 import type { BusRule } from "#shared/bus/rules.ts";
 import { logger } from "#shared/logger.ts";
+import { exponentialBackoff, retry, retryWith, succeed } from "#shared/retry.ts";
 
 export type BusTargetHandler = (
   event: EventBridgeEvent<string, unknown>,
@@ -194,25 +195,30 @@ export class LocalBus {
 
   async #deliver(rule: BusRule, event: EventBridgeEvent<string, unknown>): Promise<void> {
     const handler = this.options.targets[rule.target] as BusTargetHandler;
-    const maxAttempts = this.options.maxAttempts ?? 8;
-    const backoff = this.options.backoffMs ?? 100;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (this.#failingTargets?.(rule.target)) throw new Error(`injected failure of target ${rule.target}`);
-        await handler(event, this.options.context(rule.target));
-        return;
-      } catch (error) {
-        if (attempt >= maxAttempts) {
-          this.deadLetters.push({ rule: rule.name, event, error: String(error) });
-          logger.error("bus delivery failed; dead-lettered", {
-            rule: rule.name,
-            eventId: event.id,
-            error: String(error),
-          });
-          return;
+    const result = await retry(
+      async () => {
+        try {
+          if (this.#failingTargets?.(rule.target))
+            throw new Error(`injected failure of target ${rule.target}`);
+          await handler(event, this.options.context(rule.target));
+          return succeed(undefined);
+        } catch (error) {
+          // Whatever the handler threw, like an EventBridge target: retried, then dead-lettered.
+          return retryWith(error);
         }
-        await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - 1)));
-      }
-    }
+      },
+      {
+        attempts: Math.max(1, this.options.maxAttempts ?? 8),
+        // After failed attempt n: backoffMs·2^(n-1), no jitter.
+        delayMs: exponentialBackoff({ baseMs: this.options.backoffMs ?? 100, jitter: "none" }),
+      },
+    );
+    if (result.ok) return;
+    this.deadLetters.push({ rule: rule.name, event, error: String(result.failure) });
+    logger.error("bus delivery failed; dead-lettered", {
+      rule: rule.name,
+      eventId: event.id,
+      error: String(result.failure),
+    });
   }
 }

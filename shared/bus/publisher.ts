@@ -9,11 +9,14 @@
  */
 import type { DynamoDBRecord } from "aws-lambda";
 import type { StoredEvent } from "../events/schema.ts";
+import { exponentialBackoff, retry, retryWith, succeed } from "../retry.ts";
 import { tenantOfPk } from "../store/dynamo/table-keys.ts";
 import { type BusEntry, entrySize, toBusEntry } from "./contract.ts";
 
 export const MAX_ENTRIES_PER_PUT = 10;
 export const MAX_PUT_BYTES = 256 * 1024;
+/** Before attempt n ≥ 2: 50·2^(n-2) ms, plus up to 25 ms of jitter. */
+const PUBLISH_BACKOFF = exponentialBackoff({ baseMs: 50, jitter: { extraMs: 25 } });
 
 /** Port: puts entries on the bus and says which ones failed (indexes into the input). */
 export interface EventPublisher {
@@ -23,8 +26,9 @@ export interface EventPublisher {
 export interface PublishDeps {
   publisher: EventPublisher;
   busName: string;
-  /** Attempts per entry before its record is reported as failed. */
+  /** Attempts per entry (at least 1; default 4) before its record is reported as failed. */
   attempts?: number;
+  /** Waits between attempts; tests inject one that does not wait. */
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -68,34 +72,44 @@ export async function publishRecords(
   deps: PublishDeps,
   records: DynamoDBRecord[],
 ): Promise<{ batchItemFailures: BatchItemFailure[] }> {
-  const attempts = deps.attempts ?? 4;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  let pending: Pending[] = [];
+  const entries: Pending[] = [];
   for (const record of records) {
     const found = eventOfRecord(record);
     if (!found) continue;
-    pending.push({
+    entries.push({
       entry: toBusEntry(deps.busName, found.tenant, found.event),
       record: record.dynamodb?.SequenceNumber ?? record.eventID ?? "",
     });
   }
-  for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt++) {
-    if (attempt > 1) await sleep(50 * 2 ** (attempt - 2) + Math.random() * 25);
-    const retry: Pending[] = [];
-    const chunks = chunkEntries(pending.map((p, i) => ({ ...p.entry, index: i })));
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        try {
-          const { failed } = await deps.publisher.put(chunk.map(({ index: _i, ...entry }) => entry));
-          for (const i of failed) retry.push(pending[(chunk[i] as { index: number }).index] as Pending);
-        } catch {
-          // A whole call failed (throttled, network): every entry of it is retried.
-          for (const c of chunk) retry.push(pending[c.index] as Pending);
-        }
-      }),
-    );
-    pending = retry;
-  }
-  const failed = new Set(pending.map((p) => p.record));
+  if (entries.length === 0) return { batchItemFailures: [] };
+  // Each attempt puts only the entries that are still unpublished.
+  let pending = entries;
+  const result = await retry(
+    async () => {
+      pending = await putOnce(deps.publisher, pending);
+      return pending.length === 0 ? succeed(undefined) : retryWith(pending);
+    },
+    { attempts: deps.attempts ?? 4, delayMs: PUBLISH_BACKOFF, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
+  );
+  const unpublished = result.ok ? [] : result.failure;
+  const failed = new Set(unpublished.map((p) => p.record));
   return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/** One round of `PutEvents` calls over the pending entries; returns those that failed. */
+async function putOnce(publisher: EventPublisher, pending: Pending[]): Promise<Pending[]> {
+  const failed: Pending[] = [];
+  const chunks = chunkEntries(pending.map((p, i) => ({ ...p.entry, index: i })));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      try {
+        const result = await publisher.put(chunk.map(({ index: _i, ...entry }) => entry));
+        for (const i of result.failed) failed.push(pending[(chunk[i] as { index: number }).index] as Pending);
+      } catch {
+        // A whole call failed (throttled, network): every entry of it is retried.
+        for (const c of chunk) failed.push(pending[c.index] as Pending);
+      }
+    }),
+  );
+  return failed;
 }

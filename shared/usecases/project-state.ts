@@ -14,6 +14,7 @@
  *   every write), and on a lost race re-read and recompute.
  */
 import { StoreUnavailableError } from "../errors.ts";
+import { exponentialBackoff, retry, retryWith, succeed } from "../retry.ts";
 import type { ConversationStateStore } from "../store/conversation-states.ts";
 import { positionOf } from "../store/events.ts";
 import { type FoldedState, foldEvents, hasCurrentShape } from "./conversation-state.ts";
@@ -33,47 +34,61 @@ export type ProjectionOutcome = "incremental" | "refolded" | "covered" | "no-eve
 
 /** Enough to absorb a burst of events of one conversation projected at once. */
 const MAX_ATTEMPTS = 12;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** After losing the race n times: a random wait up to 5·2^min(n, 6) ms (full jitter, capped at 320 ms). */
+const LOST_RACE_BACKOFF = exponentialBackoff({ baseMs: 10, capMs: 320, jitter: "full" });
 
 export async function projectEvent(
   deps: ProjectorDeps,
   tenant: string,
   event: { conversation_id: string; occurred_at: string; id: string },
 ): Promise<ProjectionOutcome> {
-  const { states } = deps;
   const conversationId = event.conversation_id;
   const position = positionOf(event.occurred_at, event.id);
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (attempt > 0) await sleep(Math.random() * 5 * 2 ** Math.min(attempt, 6));
-    const stored = await states.getState(tenant, conversationId);
-    let next: FoldedState | undefined;
-    let outcome: ProjectionOutcome;
-    const current = stored && hasCurrentShape(stored.state) ? stored : undefined;
-    if (current && position > current.state.position) {
-      next = current.state;
-      for await (const page of states.eventsAfter(tenant, conversationId, current.state.position)) {
-        next = foldEvents(next, page);
-      }
-      if (next === current.state) return "no-events";
-      outcome = "incremental";
-    } else {
-      // Every event up to the state's position that the state did not count arrived after
-      // it was computed: if there is none, this event is covered.
-      let atOrBefore = 0;
-      for await (const page of states.eventsAfter(tenant, conversationId)) {
-        if (current)
-          atOrBefore += page.filter((e) => positionOf(e.occurred_at, e.id) <= current.state.position).length;
-        next = foldEvents(next, page);
-      }
-      if (!next) return "no-events";
-      if (current && atOrBefore === current.state.event_count) return "covered";
-      outcome = "refolded";
-    }
-    const now = new Date(deps.now()).toISOString();
-    // Never move backwards, even if this container's clock is behind the last writer's.
-    const updatedAt = stored && stored.updatedAt > now ? stored.updatedAt : now;
-    if (await states.putState(tenant, next, updatedAt, stored?.state.event_count)) return outcome;
-  }
+  const result = await retry(
+    async () => {
+      const outcome = await projectOnce(deps, tenant, conversationId, position);
+      return outcome === "lost-race" ? retryWith(outcome) : succeed(outcome);
+    },
+    { attempts: MAX_ATTEMPTS, delayMs: LOST_RACE_BACKOFF },
+  );
+  if (result.ok) return result.value;
   throw new StoreUnavailableError(`conversation ${conversationId} is too contended to project now; retry`);
+}
+
+/** One read, fold and conditional write; `lost-race` when another writer got there first. */
+async function projectOnce(
+  deps: ProjectorDeps,
+  tenant: string,
+  conversationId: string,
+  position: string,
+): Promise<ProjectionOutcome | "lost-race"> {
+  const { states } = deps;
+  const stored = await states.getState(tenant, conversationId);
+  let next: FoldedState | undefined;
+  let outcome: ProjectionOutcome;
+  const current = stored && hasCurrentShape(stored.state) ? stored : undefined;
+  if (current && position > current.state.position) {
+    next = current.state;
+    for await (const page of states.eventsAfter(tenant, conversationId, current.state.position)) {
+      next = foldEvents(next, page);
+    }
+    if (next === current.state) return "no-events";
+    outcome = "incremental";
+  } else {
+    // Every event up to the state's position that the state did not count arrived after
+    // it was computed: if there is none, this event is covered.
+    let atOrBefore = 0;
+    for await (const page of states.eventsAfter(tenant, conversationId)) {
+      if (current)
+        atOrBefore += page.filter((e) => positionOf(e.occurred_at, e.id) <= current.state.position).length;
+      next = foldEvents(next, page);
+    }
+    if (!next) return "no-events";
+    if (current && atOrBefore === current.state.event_count) return "covered";
+    outcome = "refolded";
+  }
+  const now = new Date(deps.now()).toISOString();
+  // Never move backwards, even if this container's clock is behind the last writer's.
+  const updatedAt = stored && stored.updatedAt > now ? stored.updatedAt : now;
+  return (await states.putState(tenant, next, updatedAt, stored?.state.event_count)) ? outcome : "lost-race";
 }

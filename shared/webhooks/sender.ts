@@ -9,6 +9,7 @@
  */
 import { BlockList, isIP } from "node:net";
 import { Webhook } from "standardwebhooks";
+import { exponentialBackoff, retry, retryWith, succeed } from "../retry.ts";
 
 export interface WebhookRequest {
   url: string;
@@ -33,7 +34,7 @@ export interface WebhookSender {
 }
 
 export interface HttpWebhookSenderOptions {
-  /** Attempts in all, the first included. Default 3. */
+  /** Attempts in all, the first included (at least 1). Default 3. */
   attempts?: number;
   /** Per attempt. Default 5000. */
   timeoutMs?: number;
@@ -46,8 +47,6 @@ export interface HttpWebhookSenderOptions {
    */
   allowLoopback?: boolean;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Addresses a tenant's webhook must never reach from Lambda: loopback (the Runtime API),
@@ -88,13 +87,14 @@ export function isLocalHost(hostname: string): boolean {
 export class HttpWebhookSender implements WebhookSender {
   readonly #attempts: number;
   readonly #timeoutMs: number;
-  readonly #backoffMs: number;
+  /** Before attempt n ≥ 2: backoffMs·2^(n-2), no jitter (1 s, then 2 s by default). */
+  readonly #backoff: (attempt: number) => number;
   readonly #allowLoopback: boolean;
 
   constructor(options: HttpWebhookSenderOptions = {}) {
     this.#attempts = options.attempts ?? 3;
     this.#timeoutMs = options.timeoutMs ?? 5000;
-    this.#backoffMs = options.backoffMs ?? 1000;
+    this.#backoff = exponentialBackoff({ baseMs: options.backoffMs ?? 1000, jitter: "none" });
     this.#allowLoopback = options.allowLoopback ?? false;
   }
 
@@ -108,40 +108,53 @@ export class HttpWebhookSender implements WebhookSender {
       };
     }
     const signer = new Webhook(request.secret);
-    let result: DeliveryResult = { ok: false, attempts: 0 };
-    for (let attempt = 1; attempt <= this.#attempts; attempt++) {
-      if (attempt > 1) await sleep(this.#backoffMs * 2 ** (attempt - 2));
-      const now = new Date();
-      try {
-        const res = await fetch(url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "user-agent": "conversation-log-webhooks/1",
-            "webhook-id": request.id,
-            "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
-            "webhook-signature": signer.sign(request.id, now, request.payload),
-          },
-          body: request.payload,
-          // A redirect could point a signed payload anywhere; receivers give their final URL.
-          redirect: "manual",
-          signal: AbortSignal.timeout(this.#timeoutMs),
-        });
-        // The body is not needed, but must be consumed so the connection is released.
-        await res.arrayBuffer().catch(() => undefined);
-        if (res.status >= 200 && res.status < 300)
-          return { ok: true, attempts: attempt, lastStatus: res.status };
-        result = { ok: false, attempts: attempt, lastStatus: res.status, lastError: `HTTP ${res.status}` };
-      } catch (error) {
-        const message =
-          error instanceof Error && error.name === "TimeoutError"
-            ? `timed out after ${this.#timeoutMs} ms`
-            : error instanceof Error
-              ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
-              : String(error);
-        result = { ok: false, attempts: attempt, lastError: message };
-      }
+    // Any non-2xx answer and any network error or timeout is retried; the last failure is the result.
+    const result = await retry(
+      async (attempt) => {
+        const delivery = await this.#attempt(url, request, signer, attempt);
+        return delivery.ok ? succeed(delivery) : retryWith(delivery);
+      },
+      { attempts: this.#attempts, delayMs: this.#backoff },
+    );
+    return result.ok ? result.value : result.failure;
+  }
+
+  /** One signed POST; the timestamp and signature are fresh per attempt. */
+  async #attempt(
+    url: URL,
+    request: WebhookRequest,
+    signer: Webhook,
+    attempt: number,
+  ): Promise<DeliveryResult> {
+    const now = new Date();
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "conversation-log-webhooks/1",
+          "webhook-id": request.id,
+          "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
+          "webhook-signature": signer.sign(request.id, now, request.payload),
+        },
+        body: request.payload,
+        // A redirect could point a signed payload anywhere; receivers give their final URL.
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      // The body is not needed, but must be consumed so the connection is released.
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.status >= 200 && res.status < 300)
+        return { ok: true, attempts: attempt, lastStatus: res.status };
+      return { ok: false, attempts: attempt, lastStatus: res.status, lastError: `HTTP ${res.status}` };
+    } catch (error) {
+      const message =
+        error instanceof Error && error.name === "TimeoutError"
+          ? `timed out after ${this.#timeoutMs} ms`
+          : error instanceof Error
+            ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
+            : String(error);
+      return { ok: false, attempts: attempt, lastError: message };
     }
-    return result;
   }
 }

@@ -24,6 +24,7 @@ import { decodeTime, monotonicFactory } from "ulid";
 import { StoreUnavailableError } from "../../errors.ts";
 import type { StoredEvent } from "../../events/schema.ts";
 import { logger } from "../../logger.ts";
+import { exponentialBackoff, retry, retryWith, succeed } from "../../retry.ts";
 import {
   type EventFilters,
   type EventStore,
@@ -63,7 +64,8 @@ const HIGHEST = "~";
 /** A write slower than this, from stamp to commit, is logged: the export settle window assumes fast commits. */
 const SLOW_COMMIT_MS = 1000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Before write round n ≥ 2: a random wait up to 10·2^(n-1) ms (full jitter). */
+const WRITE_ROUND_BACKOFF = exponentialBackoff({ baseMs: 20, jitter: "full" });
 
 export interface EventStoreOptions {
   /** Clock of the write stamps (milliseconds since the epoch). */
@@ -112,57 +114,68 @@ export class DynamoEventStore implements EventStore, ExportStore {
     outcomes: (WriteOutcome | undefined)[],
   ): Promise<void> {
     let pending = indexes;
-    for (let round = 0; pending.length > 0; round++) {
-      if (round >= MAX_WRITE_ROUNDS) {
-        throw new StoreUnavailableError(
-          "the store is too contended to accept these events now; retry shortly",
-        );
+    const result = await retry(
+      async () => {
+        pending = await this.#writeRound(tenant, events, pending, outcomes);
+        return pending.length === 0 ? succeed(undefined) : retryWith(pending);
+      },
+      { attempts: MAX_WRITE_ROUNDS, delayMs: WRITE_ROUND_BACKOFF },
+    );
+    if (!result.ok) {
+      throw new StoreUnavailableError("the store is too contended to accept these events now; retry shortly");
+    }
+  }
+
+  /** One transaction over the pending events: records the outcomes it decides, returns the undecided. */
+  async #writeRound(
+    tenant: string,
+    events: PreparedEvent[],
+    pending: number[],
+    outcomes: (WriteOutcome | undefined)[],
+  ): Promise<number[]> {
+    const stampedAt = await this.#stamp(
+      tenant,
+      pending.map((i) => events[i] as PreparedEvent),
+    );
+    const actions = pending.flatMap((i) => this.#writeActions(tenant, events[i] as PreparedEvent));
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: actions }));
+      for (const i of pending) outcomes[i] = { status: "created" };
+      const took = this.#now() - stampedAt;
+      if (took > SLOW_COMMIT_MS) {
+        logger.warn("slow event commit: the export settle window must exceed this", { took_ms: took });
       }
-      if (round > 0) await sleep(Math.random() * 10 * 2 ** round);
-      const stampedAt = await this.#stamp(
-        tenant,
-        pending.map((i) => events[i] as PreparedEvent),
-      );
-      const actions = pending.flatMap((i) => this.#writeActions(tenant, events[i] as PreparedEvent));
-      try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: actions }));
-        for (const i of pending) outcomes[i] = { status: "created" };
-        const took = this.#now() - stampedAt;
-        if (took > SLOW_COMMIT_MS) {
-          logger.warn("slow event commit: the export settle window must exceed this", { took_ms: took });
+      return [];
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) throw error;
+      const reasons = error.CancellationReasons;
+      const undecided: number[] = [];
+      for (const [n, i] of pending.entries()) {
+        const guardReason = reasons[2 * n];
+        const eventReason = reasons[2 * n + 1];
+        const prepared = events[i] as PreparedEvent;
+        if (guardReason?.Code === "ConditionalCheckFailed" && guardReason.Item) {
+          // The cancellation carries the old guard in the low-level attribute-value form.
+          const old = guardItem.decode(fromAttributeValues(guardReason.Item));
+          outcomes[i] = this.#existing(prepared, old.hash, old.conversationId, old.position);
+        } else if (eventReason?.Code === "ConditionalCheckFailed") {
+          // The event item exists without a guard: only possible for items written before
+          // guards existed. Compare with the stored item rather than overwrite it.
+          const { event } = prepared;
+          const stored = await this.#getItem(
+            eventKey(tenant, event.conversation_id, event.occurred_at, event.id),
+          );
+          outcomes[i] = this.#existing(
+            prepared,
+            stored ? eventItem.hashOf(stored) : "",
+            event.conversation_id,
+            positionOf(event.occurred_at, event.id),
+          );
+        } else {
+          undecided.push(i);
         }
-        return;
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) throw error;
-        const reasons = error.CancellationReasons;
-        const retry: number[] = [];
-        for (const [n, i] of pending.entries()) {
-          const guardReason = reasons[2 * n];
-          const eventReason = reasons[2 * n + 1];
-          const prepared = events[i] as PreparedEvent;
-          if (guardReason?.Code === "ConditionalCheckFailed" && guardReason.Item) {
-            // The cancellation carries the old guard in the low-level attribute-value form.
-            const old = guardItem.decode(fromAttributeValues(guardReason.Item));
-            outcomes[i] = this.#existing(prepared, old.hash, old.conversationId, old.position);
-          } else if (eventReason?.Code === "ConditionalCheckFailed") {
-            // The event item exists without a guard: only possible for items written before
-            // guards existed. Compare with the stored item rather than overwrite it.
-            const { event } = prepared;
-            const stored = await this.#getItem(
-              eventKey(tenant, event.conversation_id, event.occurred_at, event.id),
-            );
-            outcomes[i] = this.#existing(
-              prepared,
-              stored ? eventItem.hashOf(stored) : "",
-              event.conversation_id,
-              positionOf(event.occurred_at, event.id),
-            );
-          } else {
-            retry.push(i);
-          }
-        }
-        pending = retry;
       }
+      return undecided;
     }
   }
 
