@@ -283,8 +283,8 @@ async function direct(tableName: string, settleMs: number): Promise<DirectRun> {
     phase = "plan";
     const p0 = performance.now();
     const page = await planExportPage(deps, TENANT, {
-      "page[size]": String(EXPORT_PAGE_SIZE),
-      ...(cursor ? { cursor } : {}),
+      limit: EXPORT_PAGE_SIZE,
+      ...(cursor ? { cursor: { field: "cursor", value: cursor } } : {}),
     });
     const p1 = performance.now();
     phase = "read";

@@ -29,7 +29,7 @@ function bearer(event: APIGatewayRequestAuthorizerEvent): string | undefined {
 }
 
 /** `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}` of a route, `{params}` as `*`. */
-export function routeArn(methodArn: string, route: Route): string {
+export function routeArn(methodArn: string, route: Pick<Route, "method" | "path">): string {
   const apiAndStage = methodArn.split("/").slice(0, 2).join("/");
   return `${apiAndStage}/${route.method}${route.path.replace(/\{[^}]+\}/g, "*")}`;
 }
@@ -42,9 +42,7 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
     logger.info("unknown or revoked API key");
     throw new Error(UNAUTHORIZED);
   }
-  const allowed = (ROUTES as readonly Route[]).filter(
-    (r) => r.scope !== null && resolved.scopes.includes(r.scope),
-  );
+  const allowed = ROUTES.filter((r) => r.scope !== null && resolved.scopes.includes(r.scope));
   return {
     principalId: resolved.keyId,
     policyDocument: {

@@ -1,23 +1,13 @@
 /**
- * Lambda entry point: public service routes (health, OpenAPI document, reference page).
+ * Lambda entry point: public service routes (health, OpenAPI document, reference page). The
+ * routes are in shared/http/routes/service.ts.
  */
-
 import { renderDocsPage } from "#shared/http/docs-page.ts";
-import { httpFunction, json } from "#shared/http/handler.ts";
+import { httpFunction } from "#shared/http/http-function.ts";
 import { openApiDocument } from "#shared/http/openapi.ts";
+import { SERVICE_ROUTES } from "#shared/http/routes/service.ts";
 
-let page: string | undefined;
-
-export const handler = httpFunction("service", {
-  "GET /v1/health": async () => json(200, { status: "ok" }),
-  "GET /v1/openapi.json": async () =>
-    json(200, openApiDocument(), { "cache-control": "public, max-age=300" }),
-  "GET /docs": async () => {
-    page ??= renderDocsPage(openApiDocument() as unknown as Record<string, unknown>);
-    return {
-      statusCode: 200,
-      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "public, max-age=300" },
-      body: page,
-    };
-  },
+export const handler = httpFunction(SERVICE_ROUTES, {
+  document: (base) => openApiDocument(base) as unknown as Record<string, unknown>,
+  page: renderDocsPage,
 });

@@ -41,7 +41,7 @@ import {
   PUBLISH_FUNCTION,
 } from "#shared/function-registry.ts";
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from "#shared/http/problem.ts";
-import { AUTHORIZER_CACHE_TTL_SECONDS, ROUTES, type Route } from "#shared/http/routes.ts";
+import { AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from "#shared/http/routes.ts";
 import { TABLE } from "#shared/store/dynamo/table.ts";
 import type { StageConfig } from "./config.ts";
 import { LogFunction } from "./constructs/log-function.ts";
@@ -101,10 +101,13 @@ const GATEWAY_PROBLEMS: {
   { type: ResponseType.DEFAULT_5XX, status: null, slug: "internal", title: "Internal error" },
 ];
 
-/** The problem+json body template of a gateway response. */
+/**
+ * The problem+json body template of a gateway response: with the request id, which the
+ * response's `X-Request-Id` header also carries, as the handlers' problems do.
+ */
 export function gatewayProblemTemplate(p: { status: number | null; slug: string; title: string }): string {
   const status = p.status === null ? "" : `"status":${p.status},`;
-  return `{"type":"${PROBLEM_BASE}${p.slug}","title":"${p.title}",${status}"detail":$context.error.messageString}`;
+  return `{"type":"${PROBLEM_BASE}${p.slug}","title":"${p.title}",${status}"detail":$context.error.messageString,"request_id":"$context.requestId"}`;
 }
 
 const pascal = (name: string) => name[0]?.toUpperCase() + name.slice(1);
@@ -174,7 +177,7 @@ export class ApiStack extends Stack {
         ];
       }),
     ) as Record<HttpFunctionName, LambdaIntegration>;
-    for (const route of ROUTES as readonly Route[]) {
+    for (const route of ROUTES) {
       this.api.root
         .resourceForPath(route.path)
         .addMethod(
@@ -189,7 +192,7 @@ export class ApiStack extends Stack {
       this.api.addGatewayResponse(`Problem${p.type.responseType}`, {
         type: p.type,
         ...(p.override ? { statusCode: String(p.status) } : {}),
-        responseHeaders: { "Content-Type": `'${PROBLEM_CONTENT_TYPE}'` },
+        responseHeaders: { "Content-Type": `'${PROBLEM_CONTENT_TYPE}'`, "X-Request-Id": "context.requestId" },
         templates: { "application/json": gatewayProblemTemplate(p) },
       });
     }

@@ -16,6 +16,16 @@ export interface CursorPayload {
   p: string;
 }
 
+/**
+ * A cursor as a request carried it: its text and the field it came in (`page[after]`,
+ * `cursor`), so a use case can reject it in the client's own terms without knowing the
+ * transport's syntax.
+ */
+export interface CursorParam {
+  field: string;
+  value: string;
+}
+
 const SEP = "\u001f";
 
 function canonical(value: unknown): string {

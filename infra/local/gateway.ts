@@ -21,15 +21,10 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from "aws-lambda";
+import type { HttpFunctionName } from "#shared/function-registry.ts";
 import { PRELUDE_DELIMITER, STREAMING_HANDLER } from "#shared/http/lambda-streaming.ts";
-import { PROBLEM_BASE, problemResponse } from "#shared/http/problem.ts";
-import {
-  AUTHORIZER_CACHE_TTL_SECONDS,
-  compilePath,
-  type HttpFunctionName,
-  ROUTES,
-  type Route,
-} from "#shared/http/routes.ts";
+import { PROBLEM_BASE, problemResponse, REQUEST_ID_HEADER } from "#shared/http/problem.ts";
+import { AUTHORIZER_CACHE_TTL_SECONDS, compilePath, ROUTES } from "#shared/http/routes.ts";
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 /** A response-streaming handler (`awslambda.streamifyResponse`): it writes the prelude and body to the stream. */
@@ -56,20 +51,29 @@ const API_ID = "local";
 const ACCOUNT = "000000000000";
 const REGION = "local";
 
-const compiled = (ROUTES as readonly Route[]).map((route) => ({ route, ...compilePath(route.path) }));
+const compiled = ROUTES.map((route) => ({ route, ...compilePath(route.path) }));
 
+/** The gateway's own answers (as API Gateway's gateway responses): problem+json with the request id. */
 function gatewayProblem(
+  requestId: string,
   status: number,
   slug: string,
   title: string,
   detail: string,
   headers: Record<string, string> = {},
 ) {
-  return problemResponse({ type: `${PROBLEM_BASE}${slug}`, title, status, detail }, headers);
+  return problemResponse(
+    { type: `${PROBLEM_BASE}${slug}`, title, status, detail, request_id: requestId },
+    headers,
+  );
 }
 
+/** Every answer carries the request id, as API Gateway's do. */
 function send(res: ServerResponse, result: APIGatewayProxyResult, requestId: string): void {
-  const headers: Record<string, string | string[]> = { "x-amzn-requestid": requestId };
+  const headers: Record<string, string | string[]> = {
+    "x-amzn-requestid": requestId,
+    [REQUEST_ID_HEADER]: requestId,
+  };
   for (const [k, v] of Object.entries(result.headers ?? {})) headers[k.toLowerCase()] = String(v);
   for (const [k, v] of Object.entries(result.multiValueHeaders ?? {}))
     headers[k.toLowerCase()] = v.map(String);
@@ -141,8 +145,7 @@ export function createGateway(options: GatewayOptions): Server {
   const ttlMs = (options.authorizerCacheTtl ?? AUTHORIZER_CACHE_TTL_SECONDS) * 1000;
   const cache = new Map<string, { result: APIGatewayAuthorizerResult; expires: number }>();
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     let host = req.headers.host ?? "127.0.0.1";
     let url: URL;
     try {
@@ -157,7 +160,7 @@ export function createGateway(options: GatewayOptions): Server {
     if (candidates.length === 0) {
       return send(
         res,
-        gatewayProblem(404, "not-found", "Not found", `no route matches ${url.pathname}`),
+        gatewayProblem(requestId, 404, "not-found", "Not found", `no route matches ${url.pathname}`),
         requestId,
       );
     }
@@ -166,9 +169,16 @@ export function createGateway(options: GatewayOptions): Server {
       const allow = candidates.map((c) => c.route.method).join(", ");
       return send(
         res,
-        gatewayProblem(405, "method-not-allowed", "Method not allowed", `${url.pathname} accepts ${allow}`, {
-          allow,
-        }),
+        gatewayProblem(
+          requestId,
+          405,
+          "method-not-allowed",
+          "Method not allowed",
+          `${url.pathname} accepts ${allow}`,
+          {
+            allow,
+          },
+        ),
         requestId,
       );
     }
@@ -183,6 +193,7 @@ export function createGateway(options: GatewayOptions): Server {
       return send(
         res,
         gatewayProblem(
+          requestId,
           400,
           "validation",
           "Invalid request",
@@ -196,7 +207,13 @@ export function createGateway(options: GatewayOptions): Server {
     if (body === "too-large") {
       return send(
         res,
-        gatewayProblem(413, "payload-too-large", "Payload too large", "the request body exceeds 10 MB"),
+        gatewayProblem(
+          requestId,
+          413,
+          "payload-too-large",
+          "Payload too large",
+          "the request body exceeds 10 MB",
+        ),
         requestId,
       );
     }
@@ -228,7 +245,13 @@ export function createGateway(options: GatewayOptions): Server {
       if (!authorization) {
         return send(
           res,
-          gatewayProblem(401, "unauthorized", "Unauthorized", "send Authorization: Bearer <api key>"),
+          gatewayProblem(
+            requestId,
+            401,
+            "unauthorized",
+            "Unauthorized",
+            "send Authorization: Bearer <api key>",
+          ),
           requestId,
         );
       }
@@ -254,13 +277,19 @@ export function createGateway(options: GatewayOptions): Server {
           if ((error as Error).message === "Unauthorized") {
             return send(
               res,
-              gatewayProblem(401, "unauthorized", "Unauthorized", "the API key is unknown or revoked"),
+              gatewayProblem(
+                requestId,
+                401,
+                "unauthorized",
+                "Unauthorized",
+                "the API key is unknown or revoked",
+              ),
               requestId,
             );
           }
           return send(
             res,
-            gatewayProblem(500, "internal", "Internal error", "the authorizer failed"),
+            gatewayProblem(requestId, 500, "internal", "Internal error", "the authorizer failed"),
             requestId,
           );
         }
@@ -270,6 +299,7 @@ export function createGateway(options: GatewayOptions): Server {
         return send(
           res,
           gatewayProblem(
+            requestId,
             403,
             "forbidden",
             "Forbidden",
@@ -338,14 +368,19 @@ export function createGateway(options: GatewayOptions): Server {
       return send(res, result, requestId);
     } catch {
       // API Gateway answers 502 when the integration fails; the handlers map their own errors.
-      return send(res, gatewayProblem(502, "bad-gateway", "Bad gateway", "the function failed"), requestId);
+      return send(
+        res,
+        gatewayProblem(requestId, 502, "bad-gateway", "Bad gateway", "the function failed"),
+        requestId,
+      );
     }
   }
 
   return createServer((req, res) => {
-    handle(req, res).catch(() => {
+    const requestId = randomUUID();
+    handle(req, res, requestId).catch(() => {
       if (!res.headersSent)
-        send(res, gatewayProblem(500, "internal", "Internal error", "gateway failure"), "n/a");
+        send(res, gatewayProblem(requestId, 500, "internal", "Internal error", "gateway failure"), requestId);
     });
   });
 }
@@ -386,7 +421,10 @@ async function relayStream(
           statusCode?: number;
           headers?: Record<string, string>;
         };
-        const headers: Record<string, string> = { "x-amzn-requestid": requestId };
+        const headers: Record<string, string> = {
+          "x-amzn-requestid": requestId,
+          [REQUEST_ID_HEADER]: requestId,
+        };
         for (const [k, v] of Object.entries(prelude.headers ?? {})) headers[k.toLowerCase()] = String(v);
         res.writeHead(prelude.statusCode ?? 200, headers);
         // Headers go out now, as API Gateway sends them, not with the first body chunk.
@@ -401,7 +439,11 @@ async function relayStream(
   }
   await invoked;
   if (head) {
-    return send(res, gatewayProblem(502, "bad-gateway", "Bad gateway", "the function failed"), requestId);
+    return send(
+      res,
+      gatewayProblem(requestId, 502, "bad-gateway", "Bad gateway", "the function failed"),
+      requestId,
+    );
   }
   if (out.errored) res.destroy();
   else res.end();

@@ -45,7 +45,10 @@ export function zodErrors(error: z.ZodError, prefix = "", input?: unknown): Fiel
       continue;
     }
     let message = issue.message;
-    if (issue.path.length > 0 && valueAt(input, issue.path) === undefined) message = "is required";
+    // A custom check names its own problem, even about a path the input does not hold.
+    if (issue.code !== "custom" && issue.path.length > 0 && valueAt(input, issue.path) === undefined) {
+      message = "is required";
+    }
     out.push({ path: formatPath(issue.path, prefix), message });
   }
   return out;
@@ -60,17 +63,21 @@ export const MAX_EVENT_DEPTH = 32;
  * reports the first structural problem: nesting too deep, or a `__proto__` key, which
  * JavaScript objects cannot hold as data and would otherwise drop silently.
  */
-function structuralError(raw: unknown, prefix: string): FieldError | undefined {
+export function structuralError(
+  raw: unknown,
+  prefix: string,
+  maxDepth = MAX_EVENT_DEPTH,
+): FieldError | undefined {
   const stack: { value: unknown; path: PropertyKey[]; depth: number }[] = [
     { value: raw, path: [], depth: 0 },
   ];
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop() as { value: unknown; path: PropertyKey[]; depth: number };
     if (typeof value !== "object" || value === null) continue;
-    if (depth > MAX_EVENT_DEPTH) {
+    if (depth > maxDepth) {
       return {
         path: formatPath(path, prefix),
-        message: `nested more than ${MAX_EVENT_DEPTH} levels deep; flatten it`,
+        message: `nested more than ${maxDepth} levels deep; flatten it`,
       };
     }
     if (Array.isArray(value)) {

@@ -32,7 +32,8 @@ function link(name: string): string {
     .join(" | ");
 }
 
-export function renderDocsPage(doc: Json): string {
+/** The page for `doc`, linking the machine-readable document at `documentUrl`. */
+export function renderDocsPage(doc: Json, documentUrl: string): string {
   const info = (doc.info ?? {}) as Json;
   const paths = (doc.paths ?? {}) as Record<string, Record<string, Json>>;
   const schemas = ((doc.components as Json | undefined)?.schemas ?? {}) as Record<string, unknown>;
@@ -41,7 +42,9 @@ export function renderDocsPage(doc: Json): string {
   for (const [path, item] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(item)) {
       const id = String(op.operationId ?? `${method}-${path}`);
-      const scope = Array.isArray(op.tags) ? String(op.tags[0]) : "";
+      // The scope an operation needs is its security requirement's (OpenAPI 3.1 role list).
+      const security = (op.security as Record<string, string[]>[] | undefined)?.[0];
+      const scope = security ? (Object.values(security)[0]?.[0] ?? "") : "";
       toc.push(
         `<li><a href="#op-${esc(id)}"><code>${esc(method.toUpperCase())} ${esc(path)}</code></a> ${esc(op.summary ?? "")}</li>`,
       );
@@ -63,7 +66,7 @@ export function renderDocsPage(doc: Json): string {
         .join("");
       ops.push(`<section id="op-${esc(id)}">
 <h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3>
-<p>${esc(op.summary ?? "")}${scope && scope !== "service" ? ` — scope <code>${esc(scope)}</code>` : " — public"}</p>
+<p>${esc(op.summary ?? "")}${scope ? ` — scope <code>${esc(scope)}</code>` : " — public"}</p>
 ${op.description ? `<p>${esc(op.description)}</p>` : ""}
 ${params ? `<table><tr><th>parameter</th><th>in</th><th>required</th><th>type</th><th>notes</th></tr>${params}</table>` : ""}
 ${
@@ -95,7 +98,7 @@ section{border-top:1px solid #eee;padding-top:.5rem}.m{color:#fff;padding:0 .4re
 </style></head><body>
 <h1>${esc(info.title)} <small>v${esc(info.version)}</small></h1>
 <p>${esc(info.description ?? "")}</p>
-<p>Authenticate with <code>Authorization: Bearer &lt;api key&gt;</code>. Machine-readable: <a href="/v1/openapi.json">openapi.json</a>.</p>
+<p>Authenticate with <code>Authorization: Bearer &lt;api key&gt;</code>. Machine-readable: <a href="${esc(documentUrl)}">openapi.json</a>.</p>
 <h2>Operations</h2><ul>${toc.join("")}</ul>
 ${ops.join("\n")}
 <h2>Schemas</h2>

@@ -1,17 +1,11 @@
 /**
- * The request as handlers see it: parsed from an API Gateway Lambda-proxy event, with the
- * tenant and scopes taken only from the authorizer context.
+ * Reading an API Gateway Lambda-proxy event: the caller (tenant and scopes only from the
+ * authorizer context), headers, query parameters and the raw body. The parse phase
+ * (`parse.ts`) builds on these.
  */
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { isScope, type Scope } from "../auth/scopes.ts";
-import {
-  PayloadTooLargeError,
-  UnauthorizedError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from "../errors.ts";
-
-export const MAX_BODY_BYTES = 1024 * 1024;
+import { UnauthorizedError, ValidationError } from "../errors.ts";
 
 export interface Caller {
   tenant: string;
@@ -63,47 +57,4 @@ export function queryParams(event: APIGatewayProxyEvent): Record<string, string>
 export function rawBody(event: APIGatewayProxyEvent): Buffer {
   if (event.body === null || event.body === undefined) return Buffer.alloc(0);
   return event.isBase64Encoded ? Buffer.from(event.body, "base64") : Buffer.from(event.body, "utf8");
-}
-
-/** Parses a JSON body: at most 1 MB, JSON content type, valid JSON. */
-export function jsonBody(event: APIGatewayProxyEvent): unknown {
-  const type = header(event, "content-type");
-  if (type !== undefined) {
-    const media = type.split(";")[0]?.trim().toLowerCase() ?? "";
-    if (media !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(media)) {
-      throw new UnsupportedMediaTypeError(
-        `send the body as JSON with Content-Type: application/json (got ${media})`,
-      );
-    }
-  }
-  if (event.body === null || event.body === undefined || event.body.length === 0) {
-    throw new ValidationError('the request body is empty; send a JSON event or { "events": [ ... ] }');
-  }
-  const raw = rawBody(event);
-  if (raw.byteLength > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError(
-      `the body is ${raw.byteLength} bytes; the limit is ${MAX_BODY_BYTES} bytes (1 MB). Split the batch.`,
-    );
-  }
-  try {
-    return JSON.parse(raw.toString("utf8"));
-  } catch (cause) {
-    const detail = cause instanceof SyntaxError ? cause.message : "unparseable";
-    throw new ValidationError(`the body is not valid JSON: ${detail}`, { cause });
-  }
-}
-
-/** The public URL of the request, for pagination links. */
-export function requestUrl(event: APIGatewayProxyEvent): URL {
-  // Only a plain scheme: anything else in the header must not redirect pagination links.
-  const forwarded = header(event, "x-forwarded-proto")?.toLowerCase();
-  const proto = forwarded === "http" || forwarded === "https" ? forwarded : "https";
-  const host = event.requestContext?.domainName ?? header(event, "host") ?? "localhost";
-  // requestContext.path carries the stage prefix in AWS (`/prod/v1/events`); event.path does not.
-  const path = event.requestContext?.path ?? event.path;
-  try {
-    return new URL(`${proto}://${host}${path}`);
-  } catch {
-    return new URL(`${proto}://localhost${path}`);
-  }
 }

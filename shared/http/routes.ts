@@ -1,239 +1,36 @@
 /**
- * The route table: the one list of the API's routes. The CDK app wires the API Gateway REST
- * API from it, the local gateway dispatches with it, the authorizer builds its policy from it,
- * and the OpenAPI document is generated from it.
+ * The route table: every route of the API, each carrying its contract and its binding
+ * (`contract.ts`). Routes are grouped by the Lambda function that serves them; each function
+ * loads only its own group. This table is what the CDK app wires API Gateway from, what the
+ * local gateway dispatches with, what the authorizer builds its policy from, and what the
+ * OpenAPI document is generated from.
  */
-import type { Scope } from "../auth/scopes.ts";
-import type { HttpFunctionName } from "../function-registry.ts";
+import type { Route } from "./contract.ts";
+import { CHANNEL_WEBHOOK_ROUTES } from "./routes/channel-webhooks.ts";
+import { CHANNEL_ROUTES } from "./routes/channels.ts";
+import { COMMAND_ROUTES } from "./routes/commands.ts";
+import { EXPORT_ROUTES } from "./routes/export.ts";
+import { INGEST_ROUTES } from "./routes/ingest.ts";
+import { QUERY_ROUTES } from "./routes/query.ts";
+import { SERVICE_ROUTES } from "./routes/service.ts";
+import { TRIGGER_ROUTES } from "./routes/triggers.ts";
 
-export { AUTHORIZER_FUNCTION, HTTP_FUNCTIONS, type HttpFunctionName } from "../function-registry.ts";
+export type { HttpMethod, Route } from "./contract.ts";
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+/** Every route, in the order the OpenAPI document lists them. */
+export const ROUTES: readonly Route<never>[] = [
+  ...SERVICE_ROUTES,
+  ...INGEST_ROUTES,
+  ...QUERY_ROUTES,
+  ...EXPORT_ROUTES,
+  ...COMMAND_ROUTES,
+  ...TRIGGER_ROUTES,
+  ...CHANNEL_ROUTES,
+  ...CHANNEL_WEBHOOK_ROUTES,
+];
 
-export interface Route {
-  method: HttpMethod;
-  /** API Gateway resource path, with `{param}` placeholders. */
-  path: string;
-  fn: HttpFunctionName;
-  /** Scope required; `null` for public routes (no authorizer). */
-  scope: Scope | null;
-  operationId: string;
-  summary: string;
-}
-
-export const ROUTES = [
-  {
-    method: "GET",
-    path: "/v1/health",
-    fn: "service",
-    scope: null,
-    operationId: "getHealth",
-    summary: "Liveness check",
-  },
-  {
-    method: "GET",
-    path: "/v1/openapi.json",
-    fn: "service",
-    scope: null,
-    operationId: "getOpenApi",
-    summary: "This OpenAPI 3.1 document",
-  },
-  {
-    method: "GET",
-    path: "/docs",
-    fn: "service",
-    scope: null,
-    operationId: "getDocs",
-    summary: "API reference page",
-  },
-  {
-    method: "POST",
-    path: "/v1/events",
-    fn: "ingest",
-    scope: "events:write",
-    operationId: "postEvents",
-    summary: "Store one event or a batch of up to 100",
-  },
-  {
-    method: "GET",
-    path: "/v1/events",
-    fn: "query",
-    scope: "events:read",
-    operationId: "listEvents",
-    summary: "All conversations' events in a time range",
-  },
-  {
-    method: "GET",
-    path: "/v1/conversations/{conversation_id}/events",
-    fn: "query",
-    scope: "events:read",
-    operationId: "getConversationEvents",
-    summary: "One conversation's timeline",
-  },
-  {
-    method: "GET",
-    path: "/v1/conversations",
-    fn: "query",
-    scope: "events:read",
-    operationId: "listConversations",
-    summary: "Conversation states by last update",
-  },
-  {
-    method: "GET",
-    path: "/v1/conversations/{conversation_id}",
-    fn: "query",
-    scope: "events:read",
-    operationId: "getConversation",
-    summary: "One conversation's current state",
-  },
-  {
-    method: "GET",
-    path: "/v1/export/events",
-    fn: "export",
-    scope: "export:read",
-    operationId: "exportEvents",
-    summary: "The change feed: every event in ingest order, for BI tools (JSON, NDJSON or CSV)",
-  },
-  {
-    method: "POST",
-    path: "/v1/conversations/{conversation_id}/tags",
-    fn: "commands",
-    scope: "events:write",
-    operationId: "tagConversation",
-    summary: "Add tags (appends ConversationTagged)",
-  },
-  {
-    method: "DELETE",
-    path: "/v1/conversations/{conversation_id}/tags/{tag}",
-    fn: "commands",
-    scope: "events:write",
-    operationId: "untagConversation",
-    summary: "Remove a tag (appends ConversationUntagged)",
-  },
-  {
-    method: "POST",
-    path: "/v1/conversations/{conversation_id}/close",
-    fn: "commands",
-    scope: "events:write",
-    operationId: "closeConversation",
-    summary: "Close (appends ConversationClosed)",
-  },
-  {
-    method: "POST",
-    path: "/v1/conversations/{conversation_id}/reopen",
-    fn: "commands",
-    scope: "events:write",
-    operationId: "reopenConversation",
-    summary: "Reopen (appends ConversationReopened)",
-  },
-  {
-    method: "POST",
-    path: "/v1/triggers",
-    fn: "triggers",
-    scope: "automations:write",
-    operationId: "createTrigger",
-    summary: "Create a trigger",
-  },
-  {
-    method: "GET",
-    path: "/v1/triggers",
-    fn: "triggers",
-    scope: "automations:write",
-    operationId: "listTriggers",
-    summary: "The tenant's triggers",
-  },
-  {
-    method: "GET",
-    path: "/v1/triggers/{trigger_id}",
-    fn: "triggers",
-    scope: "automations:write",
-    operationId: "getTrigger",
-    summary: "One trigger",
-  },
-  {
-    method: "PUT",
-    path: "/v1/triggers/{trigger_id}",
-    fn: "triggers",
-    scope: "automations:write",
-    operationId: "replaceTrigger",
-    summary: "Replace a trigger",
-  },
-  {
-    method: "DELETE",
-    path: "/v1/triggers/{trigger_id}",
-    fn: "triggers",
-    scope: "automations:write",
-    operationId: "deleteTrigger",
-    summary: "Delete a trigger",
-  },
-  {
-    method: "POST",
-    path: "/v1/channels",
-    fn: "channels",
-    scope: "admin",
-    operationId: "createChannel",
-    summary: "Register a WhatsApp or SunCo channel integration",
-  },
-  {
-    method: "GET",
-    path: "/v1/channels",
-    fn: "channels",
-    scope: "admin",
-    operationId: "listChannels",
-    summary: "The tenant's channel integrations",
-  },
-  {
-    method: "DELETE",
-    path: "/v1/channels/{channel_id}",
-    fn: "channels",
-    scope: "admin",
-    operationId: "deleteChannel",
-    summary: "Delete a channel integration (its webhook URL stops working)",
-  },
-  {
-    method: "GET",
-    path: "/v1/channels/{channel_id}/rejections",
-    fn: "channels",
-    scope: "admin",
-    operationId: "listChannelRejections",
-    summary: "Webhook items the adapter could not store, newest first",
-  },
-  // Public: the provider's signature or secret authenticates these, not an API key.
-  {
-    method: "GET",
-    path: "/v1/channels/whatsapp/{webhook_id}",
-    fn: "channelWebhooks",
-    scope: null,
-    operationId: "verifyWhatsAppWebhook",
-    summary: "Meta's webhook verification handshake",
-  },
-  {
-    method: "POST",
-    path: "/v1/channels/whatsapp/{webhook_id}",
-    fn: "channelWebhooks",
-    scope: null,
-    operationId: "receiveWhatsAppWebhook",
-    summary: "WhatsApp Cloud API notifications (X-Hub-Signature-256)",
-  },
-  {
-    method: "POST",
-    path: "/v1/channels/sunco/{webhook_id}",
-    fn: "channelWebhooks",
-    scope: null,
-    operationId: "receiveSuncoWebhook",
-    summary: "Sunshine Conversations v2 webhook (X-API-Key)",
-  },
-] as const satisfies readonly Route[];
-
-/** `GET /v1/events`-style key used to dispatch inside a function. */
-export function routeKey(method: string, path: string): string {
-  return `${method.toUpperCase()} ${path}`;
-}
-
-export function findRoute(method: string, resourcePath: string): Route | undefined {
-  return (ROUTES as readonly Route[]).find(
-    (r) => r.method === method.toUpperCase() && r.path === resourcePath,
-  );
+export function findRoute(method: string, resourcePath: string): Route<never> | undefined {
+  return ROUTES.find((r) => r.method === method.toUpperCase() && r.path === resourcePath);
 }
 
 /** Compiles a resource path to a matcher of concrete request paths. */

@@ -65,15 +65,30 @@ export const TriggerActionSchema = z
 export type TriggerAction = z.infer<typeof TriggerActionSchema>;
 
 /**
- * Any JSON object at the schema level; {@link validatePattern} is the authority and its
- * messages (`data.tags: ...`) become field errors under `when` in the use case.
+ * An EventBridge event pattern: any JSON object at the schema level, checked by
+ * {@link validatePattern} (the engine's own matcher) and the size budget. Each problem is a
+ * field error under the pattern's own path (`when.data.tags`).
  */
-export const EventPatternSchema = z.record(z.string(), z.unknown()).meta({
-  id: "EventPattern",
-  description:
-    "An Amazon EventBridge event pattern matched against the unified event itself (not the bus envelope), " +
-    'e.g. {"type": ["ConversationTagged"], "data": {"tags": ["spam"]}}.',
-});
+export const EventPatternSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((when, ctx) => {
+    for (const e of patternErrors(when)) {
+      ctx.addIssue({ code: "custom", message: e.message, path: pathSegments(e.path.slice("when".length)) });
+    }
+  })
+  .meta({
+    id: "EventPattern",
+    description:
+      "An Amazon EventBridge event pattern matched against the unified event itself (not the bus envelope), " +
+      'e.g. {"type": ["ConversationTagged"], "data": {"tags": ["spam"]}}.',
+  });
+
+/** `.data.tags[0]` → `["data", "tags", 0]`. */
+function pathSegments(path: string): PropertyKey[] {
+  return [...path.matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
+    m[2] !== undefined ? Number(m[2]) : (m[1] as string),
+  );
+}
 
 export const TriggerInputSchema = z
   .strictObject({

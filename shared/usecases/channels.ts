@@ -1,5 +1,5 @@
 /**
- * Channel integrations (API.md "Channel webhooks"): admin CRUD, and the webhook use cases
+ * Channel integrations (docs/api.md "Channel integrations"): admin CRUD, and the webhook use cases
  * that authenticate a provider request, map it, and append through the ingest path.
  * Knows nothing of Lambda or DynamoDB.
  */
@@ -10,8 +10,8 @@ import type { Mapping } from "../channels/mapped.ts";
 import { matchesSha256, sha256Hex, verifyHubSignature } from "../channels/signature.ts";
 import { mapSunco } from "../channels/sunco.ts";
 import { mapWhatsApp } from "../channels/whatsapp.ts";
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../errors.ts";
-import { validateEventInput, zodErrors } from "../events/validate.ts";
+import { ForbiddenError, NotFoundError, UnauthorizedError } from "../errors.ts";
+import { validateEventInput } from "../events/validate.ts";
 import {
   type ChannelIntegrationStore,
   type ChannelRejection,
@@ -117,23 +117,14 @@ const view = (base: string, c: PublicChannelIntegration): ChannelIntegration => 
   webhook_url: webhookUrl(base, c),
 });
 
+export type ChannelIntegrationInput = z.output<typeof ChannelIntegrationInputSchema>;
+
 export async function createChannel(
   deps: ChannelIntegrationDeps,
   tenant: string,
-  body: unknown,
+  input: ChannelIntegrationInput,
   base: string,
 ): Promise<ChannelIntegration> {
-  const parsed = ChannelIntegrationInputSchema.safeParse(body);
-  if (!parsed.success) {
-    const errors = zodErrors(parsed.error, "", body);
-    throw new ValidationError(
-      `the channel is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
-      {
-        errors,
-      },
-    );
-  }
-  const input = parsed.data;
   const common = { id: deps.newChannelId(), tenant, created_at: new Date(deps.now()).toISOString() };
   const channel: StoredChannelIntegration =
     input.type === "whatsapp"
@@ -167,33 +158,21 @@ export async function listChannels(
 }
 
 export async function deleteChannel(deps: ChannelIntegrationDeps, tenant: string, id: string): Promise<void> {
-  if (!CHANNEL_ID_PATTERN.test(id) || !(await deps.integrations.delete(tenant, id))) {
+  if (!(await deps.integrations.delete(tenant, id))) {
     throw new NotFoundError(`no channel ${id}`);
   }
 }
 
+/** The channel's rejection records, newest first, at most `limit`. */
 export async function listRejections(
   deps: ChannelIntegrationDeps,
   tenant: string,
   id: string,
-  params: Record<string, string>,
+  limit: number,
 ): Promise<ChannelRejection[]> {
-  const unknown = Object.keys(params).filter((k) => k !== "page[size]");
-  if (unknown.length > 0) {
-    throw new ValidationError(`unknown query parameter ${unknown.join(", ")}; use page[size]`, {
-      errors: unknown.map((path) => ({ path, message: "unknown query parameter; use page[size]" })),
-    });
-  }
-  const size = params["page[size]"] ?? "50";
-  const limit = Number(size);
-  if (!/^\d+$/.test(size) || limit < 1 || limit > MAX_REJECTIONS_PAGE) {
-    throw new ValidationError(`page[size] must be an integer from 1 to ${MAX_REJECTIONS_PAGE}`, {
-      errors: [{ path: "page[size]", message: `must be an integer from 1 to ${MAX_REJECTIONS_PAGE}` }],
-    });
-  }
   // The listing item proves the channel is this tenant's (or was: rejections outlive a delete
   // only until their TTL, and are then unreachable through the API anyway).
-  if (!CHANNEL_ID_PATTERN.test(id) || !(await deps.integrations.list(tenant)).some((c) => c.id === id)) {
+  if (!(await deps.integrations.list(tenant)).some((c) => c.id === id)) {
     throw new NotFoundError(`no channel ${id}`);
   }
   return deps.integrations.listRejections(tenant, id, limit);
@@ -204,7 +183,7 @@ async function resolve(
   type: IntegrationType,
   id: string,
 ): Promise<StoredChannelIntegration> {
-  const channel = CHANNEL_ID_PATTERN.test(id) ? await deps.integrations.resolve(id) : undefined;
+  const channel = await deps.integrations.resolve(id);
   // Another type's id is as unknown as a missing one: the URL names the provider.
   if (!channel || channel.type !== type) throw new NotFoundError(`no ${type} channel at this URL`);
   return channel;
@@ -214,14 +193,14 @@ async function resolve(
 export async function whatsappHandshake(
   deps: ChannelIntegrationDeps,
   id: string,
-  params: Record<string, string | undefined>,
+  params: { mode?: string; verifyToken?: string; challenge?: string },
 ): Promise<string> {
   const channel = await resolve(deps, "whatsapp", id);
-  const challenge = params["hub.challenge"];
+  const { challenge } = params;
   const ok =
-    params["hub.mode"] === "subscribe" &&
+    params.mode === "subscribe" &&
     channel.credentials.type === "whatsapp" &&
-    matchesSha256(params["hub.verify_token"], channel.credentials.verify_token_sha256) &&
+    matchesSha256(params.verifyToken, channel.credentials.verify_token_sha256) &&
     challenge !== undefined &&
     challenge.length > 0 &&
     challenge.length <= 256;
@@ -229,36 +208,56 @@ export async function whatsappHandshake(
   return challenge as string;
 }
 
-export async function receiveWhatsApp(
+/** A provider request: the integration its URL names, the exact bytes, and the credential it carried. */
+export interface WebhookDelivery {
+  id: string;
+  rawBody: Buffer;
+  /** `X-Hub-Signature-256` (WhatsApp) or `X-API-Key` (SunCo). */
+  credential: string | undefined;
+}
+
+/** The integration a WhatsApp request is for, once its signature over the body checks out. */
+export async function authenticateWhatsApp(
   deps: ChannelIntegrationDeps,
-  id: string,
-  rawBody: Buffer,
-  signature: string | undefined,
-): Promise<WebhookResult> {
-  const channel = await resolve(deps, "whatsapp", id);
+  request: WebhookDelivery,
+): Promise<StoredChannelIntegration> {
+  const channel = await resolve(deps, "whatsapp", request.id);
   if (
     channel.credentials.type !== "whatsapp" ||
-    !verifyHubSignature(rawBody, signature, channel.credentials.app_secret)
+    !verifyHubSignature(request.rawBody, request.credential, channel.credentials.app_secret)
   ) {
     throw new UnauthorizedError("X-Hub-Signature-256 is missing or does not match the body");
   }
-  return deliver(deps, channel, rawBody, mapWhatsApp);
+  return channel;
 }
 
-export async function receiveSunco(
+/** The integration a SunCo request is for, once its secret checks out. */
+export async function authenticateSunco(
   deps: ChannelIntegrationDeps,
-  id: string,
-  rawBody: Buffer,
-  apiKey: string | undefined,
-): Promise<WebhookResult> {
-  const channel = await resolve(deps, "sunco", id);
+  request: WebhookDelivery,
+): Promise<StoredChannelIntegration> {
+  const channel = await resolve(deps, "sunco", request.id);
   if (
     channel.credentials.type !== "sunco" ||
-    !matchesSha256(apiKey, channel.credentials.webhook_secret_sha256)
+    !matchesSha256(request.credential, channel.credentials.webhook_secret_sha256)
   ) {
     throw new UnauthorizedError("X-API-Key is missing or wrong");
   }
-  return deliver(deps, channel, rawBody, mapSunco);
+  return channel;
+}
+
+const MAPPERS: Record<IntegrationType, (body: unknown) => Mapping> = {
+  whatsapp: mapWhatsApp,
+  sunco: mapSunco,
+};
+
+/** Maps and appends an authenticated provider request (see {@link deliver}). */
+export function receiveWebhook(
+  deps: ChannelIntegrationDeps,
+  channel: StoredChannelIntegration,
+  rawBody: Buffer,
+): Promise<WebhookResult> {
+  return deliver(deps, channel, rawBody, MAPPERS[channel.type]);
 }
 
 const rawJson = (raw: unknown): string => {

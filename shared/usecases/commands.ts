@@ -11,18 +11,28 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
 import { canonicalJson } from "../cursor.ts";
-import { NotFoundError, UnprocessableError, ValidationError } from "../errors.ts";
+import { NotFoundError, UnprocessableError } from "../errors.ts";
 import { AuthorSchema, ChannelSchema, MetadataSchema, type StoredEvent } from "../events/schema.ts";
-import { zodErrors } from "../events/validate.ts";
 import type { IdempotencyStore } from "../store/idempotency.ts";
 import { appendEvents, type IngestDeps } from "./ingest.ts";
-import { checkConversationId } from "./query.ts";
 
 /** Keys are kept for 24 hours: a client retrying later than that is making a new request. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
-const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
-const tag = z.string().min(1, "a tag must not be empty").max(128, "a tag is at most 128 characters");
+/** A tag, in a body or in the path. */
+export const TagSchema = z
+  .string()
+  .min(1, "a tag must not be empty")
+  .max(128, "a tag is at most 128 characters");
+
+/** Makes retries safe: the same key and request append once and answer alike. */
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, "must be 1 to 255 printable ASCII characters without spaces")
+  .meta({
+    description: "Makes retries safe: the same key and request append once and answer alike",
+    example: "6f1c2a9e-tag-vip",
+  });
 
 /** What a command body may set besides its own fields: who acted, where, and free metadata. */
 const common = {
@@ -31,7 +41,7 @@ const common = {
   metadata: MetadataSchema.optional(),
 };
 
-export const TagBodySchema = z.strictObject({ tags: z.array(tag).min(1).max(50), ...common }).meta({
+export const TagBodySchema = z.strictObject({ tags: z.array(TagSchema).min(1).max(50), ...common }).meta({
   id: "TagCommand",
 });
 export const CloseBodySchema = z
@@ -40,72 +50,46 @@ export const CloseBodySchema = z
 /** Untag and reopen carry nothing of their own; their body is optional. */
 export const PlainCommandBodySchema = z.strictObject(common).meta({ id: "Command" });
 
-export type CommandKind = "tag" | "untag" | "close" | "reopen";
+export type TagBody = z.output<typeof TagBodySchema>;
+export type CloseBody = z.output<typeof CloseBodySchema>;
+export type PlainCommandBody = z.output<typeof PlainCommandBodySchema>;
 
-export interface CommandRequest {
-  kind: CommandKind;
-  conversationId: string;
-  /** The `{tag}` path parameter of untag. */
-  tag?: string;
-  /** The parsed JSON body; `undefined` when none was sent. */
-  body: unknown;
-  idempotencyKey?: string;
-}
+/** A validated command: what it does, to which conversation, with what body. */
+export type CommandRequest = { conversationId: string; idempotencyKey?: string } & (
+  | { kind: "tag"; body: TagBody }
+  | { kind: "untag"; tag: string; body: PlainCommandBody }
+  | { kind: "close"; body: CloseBody }
+  | { kind: "reopen"; body: PlainCommandBody }
+);
+export type CommandKind = CommandRequest["kind"];
 
 export interface CommandDeps {
   ingest: IngestDeps;
   idempotency: IdempotencyStore;
 }
 
-function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) {
-    const errors = zodErrors(parsed.error, "", body);
-    throw new ValidationError(errors.map((e) => `${e.path}: ${e.message}`).join("; "), { errors });
-  }
-  return parsed.data;
-}
-
 /** The event the command appends, without `id` and `occurred_at`. */
 function eventFor(request: CommandRequest): Record<string, unknown> {
-  const base = (b: z.output<typeof PlainCommandBodySchema>) => ({
+  const b = request.body;
+  const base = {
     conversation_id: request.conversationId,
     author: b.author ?? { type: "system" },
     channel: b.channel ?? { type: "api" },
     ...(b.metadata ? { metadata: b.metadata } : {}),
-  });
+  };
   switch (request.kind) {
-    case "tag": {
-      const b = parseBody(TagBodySchema, request.body);
-      return { type: "ConversationTagged", ...base(b), data: { tags: [...new Set(b.tags)] } };
-    }
-    case "untag": {
-      const t = tag.safeParse(request.tag);
-      if (!t.success) {
-        throw new ValidationError(`tag: ${t.error.issues[0]?.message}`, {
-          errors: [{ path: "tag", message: t.error.issues[0]?.message ?? "invalid" }],
-        });
-      }
-      return {
-        type: "ConversationUntagged",
-        ...base(parseBody(PlainCommandBodySchema, request.body)),
-        data: { tags: [t.data] },
-      };
-    }
-    case "close": {
-      const b = parseBody(CloseBodySchema, request.body);
+    case "tag":
+      return { type: "ConversationTagged", ...base, data: { tags: [...new Set(request.body.tags)] } };
+    case "untag":
+      return { type: "ConversationUntagged", ...base, data: { tags: [request.tag] } };
+    case "close":
       return {
         type: "ConversationClosed",
-        ...base(b),
-        data: b.reason === undefined ? {} : { reason: b.reason },
+        ...base,
+        data: request.body.reason === undefined ? {} : { reason: request.body.reason },
       };
-    }
     case "reopen":
-      return {
-        type: "ConversationReopened",
-        ...base(parseBody(PlainCommandBodySchema, request.body)),
-        data: {},
-      };
+      return { type: "ConversationReopened", ...base, data: {} };
   }
 }
 
@@ -124,13 +108,7 @@ export async function runCommand(
   tenant: string,
   request: CommandRequest,
 ): Promise<StoredEvent> {
-  checkConversationId(request.conversationId);
   const key = request.idempotencyKey;
-  if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new ValidationError("Idempotency-Key must be 1 to 255 printable ASCII characters without spaces", {
-      errors: [{ path: "Idempotency-Key", message: "invalid header" }],
-    });
-  }
   const input = eventFor(request);
   if (!(await deps.ingest.store.conversationExists(tenant, request.conversationId))) {
     throw new NotFoundError(`conversation ${request.conversationId} has no events`);

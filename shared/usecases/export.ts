@@ -14,11 +14,9 @@
  * before the body, and memory stays flat whatever the page size.
  */
 import { encodeTime } from "ulid";
-import * as z from "zod";
-import { type CursorCodec, queryFingerprint } from "../cursor.ts";
-import { type StoredEvent, toUtcMillis } from "../events/schema.ts";
+import { type CursorCodec, type CursorParam, queryFingerprint } from "../cursor.ts";
+import type { StoredEvent } from "../events/schema.ts";
 import type { ExportStore } from "../store/events.ts";
-import { pageSizeParam, parseWith } from "./query.ts";
 
 export const DEFAULT_EXPORT_PAGE_SIZE = 1000;
 export const MAX_EXPORT_PAGE_SIZE = 10_000;
@@ -38,25 +36,13 @@ const FINGERPRINT = queryFingerprint({ feed: "export/events", v: 1 });
 /** The largest value of ULID's 16-character random part. */
 const MAX_RANDOM = "Z".repeat(16);
 
-/** Query parameters of `GET /v1/export/events`; unknown parameters are rejected, not ignored. */
-export const ExportParamsSchema = z
-  .strictObject({
-    start_time: z.string().transform(toUtcMillis).optional(),
-    cursor: z.string().min(1).optional(),
-    "page[size]": pageSizeParam(MAX_EXPORT_PAGE_SIZE),
-  })
-  .superRefine((q, ctx) => {
-    if (q.start_time && q.cursor) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["cursor"],
-        message:
-          "start_time and cursor are mutually exclusive: start_time begins a feed, cursor continues one",
-      });
-    }
-  });
-
-export type ExportParams = z.output<typeof ExportParamsSchema>;
+/** Where a page of the feed starts: after a cursor, at a time (on `received_at`), or at the beginning. */
+export interface ExportRequest {
+  cursor?: CursorParam;
+  /** UTC ms ISO; ignored with a cursor. */
+  start?: string;
+  limit: number;
+}
 
 export interface ExportPage {
   /** The cursor to continue from: after this page's last event (or where the page began, if empty). */
@@ -88,14 +74,13 @@ export function horizonAt(now: number, settleMs: number): string {
 export async function planExportPage(
   deps: ExportDeps,
   tenant: string,
-  raw: Record<string, string | undefined>,
+  request: ExportRequest,
 ): Promise<ExportPage> {
-  const params = parseWith(ExportParamsSchema, raw);
-  const after = params.cursor
-    ? deps.cursors.decode(tenant, FINGERPRINT, params.cursor, "cursor").p
-    : positionBefore(params.start_time ? Date.parse(params.start_time) : 0);
+  const after = request.cursor
+    ? deps.cursors.decode(tenant, FINGERPRINT, request.cursor.value, request.cursor.field).p
+    : positionBefore(request.start ? Date.parse(request.start) : 0);
   const horizon = horizonAt(deps.now(), deps.settleMs);
-  const limit = params["page[size]"] ?? DEFAULT_EXPORT_PAGE_SIZE;
+  const { limit } = request;
 
   let count = 0;
   let end = after;

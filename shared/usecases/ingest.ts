@@ -4,10 +4,11 @@
  */
 import { createHash } from "node:crypto";
 import { monotonicFactory } from "ulid";
+import * as z from "zod";
 import { canonicalJson } from "../cursor.ts";
 import { ConflictError, ValidationError } from "../errors.ts";
-import type { EventInput, StoredEvent } from "../events/schema.ts";
-import { type FieldError, validateEventInput } from "../events/validate.ts";
+import { type EventInput, EventInputSchema, type StoredEvent } from "../events/schema.ts";
+import { validateEventInput } from "../events/validate.ts";
 import type { EventStore, PreparedEvent, WriteOutcome } from "../store/events.ts";
 
 export const MAX_BATCH = 100;
@@ -26,14 +27,27 @@ export interface IngestDeps {
   newId: () => string;
 }
 
-export type BatchStatus = "created" | "duplicate" | "conflict" | "rejected";
+export const BATCH_STATUSES = ["created", "duplicate", "conflict", "rejected"] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
-export interface BatchResult {
-  index: number;
-  id: string | null;
-  status: BatchStatus;
-  errors?: FieldError[];
-}
+/** One result per input of a batch, in input order. */
+export const BatchResultSchema = z
+  .object({
+    index: z.number().int().meta({ description: "Position of the input in events[]" }),
+    id: z.string().nullable().meta({ description: "The event's id (null when a rejected input had none)" }),
+    status: z.enum(BATCH_STATUSES),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: "Why a rejected input was rejected" }),
+  })
+  .meta({ id: "BatchResult" });
+export type BatchResult = z.infer<typeof BatchResultSchema>;
+
+/** The body of a batch: 1 to {@link MAX_BATCH} events. */
+export const BatchBodySchema = z
+  .strictObject({ events: z.array(EventInputSchema).min(1).max(MAX_BATCH) })
+  .meta({ id: "EventBatch" });
 
 export type IngestResult =
   | { kind: "single"; created: boolean; event: StoredEvent }

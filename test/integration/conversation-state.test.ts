@@ -13,8 +13,9 @@ import { DynamoIdempotencyStore } from "#shared/store/dynamo/idempotency.ts";
 import { foldEvents } from "#shared/usecases/conversation-state.ts";
 import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
 import { projectEvent } from "#shared/usecases/project-state.ts";
-import { getConversation, getTimeline, listConversations } from "#shared/usecases/query.ts";
+import { getConversation } from "#shared/usecases/query.ts";
 import { aMessage, anEvent, uniqueId, uniqueTenant } from "../support/factories.ts";
+import { getTimeline, listConversations } from "../support/routes.ts";
 import { countingStore } from "../support/store.ts";
 
 const h = countingStore();
@@ -196,8 +197,8 @@ describe("conversation reads on DynamoDB Local", () => {
           ...(after ? { "page[after]": after } : {}),
         });
         seen.push(...page.conversations.map((x) => x.conversation_id));
-        if (!page.links.next) return { seen, last: page };
-        after = page.links.next["page[after]"];
+        if (!page.cursors.next) return { seen, last: page };
+        after = page.cursors.next;
       }
       throw new Error("did not finish");
     };

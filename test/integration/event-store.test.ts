@@ -6,8 +6,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { CursorCodec } from "#shared/cursor.ts";
 import { guardKey, tenantPrefix } from "#shared/store/dynamo/table-keys.ts";
 import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
-import { getTimeline, listEvents } from "#shared/usecases/query.ts";
 import { aMessage, anEvent, uniqueTenant } from "../support/factories.ts";
+import { getTimeline, listEvents } from "../support/routes.ts";
 import { countingStore } from "../support/store.ts";
 
 const h = countingStore();

@@ -10,9 +10,10 @@ import type { StoredEvent } from "#shared/events/schema.ts";
 import { createDocumentClient } from "#shared/store/dynamo/client.ts";
 import { DynamoEventStore } from "#shared/store/dynamo/events.ts";
 import { sequenceBucket } from "#shared/store/dynamo/table-keys.ts";
-import { type ExportDeps, planExportPage } from "#shared/usecases/export.ts";
+import type { ExportDeps } from "#shared/usecases/export.ts";
 import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
 import { aMessage, uniqueTenant } from "../support/factories.ts";
+import { planExportPage } from "../support/routes.ts";
 
 const SETTLE = 5000;
 const cursors = new CursorCodec(process.env.CURSOR_SECRET as string);

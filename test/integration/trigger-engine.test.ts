@@ -21,9 +21,10 @@ import {
   type TriggerEngineDeps,
   webhookMessageId,
 } from "#shared/usecases/trigger-engine.ts";
-import { createTrigger, defaultTriggerDeps, replaceTrigger } from "#shared/usecases/triggers.ts";
+import { defaultTriggerDeps } from "#shared/usecases/triggers.ts";
 import { HttpWebhookSender } from "#shared/webhooks/sender.ts";
 import { anEvent, type Json, uniqueId, uniqueTenant } from "../support/factories.ts";
+import { createTrigger, replaceTrigger } from "../support/routes.ts";
 import { countingStore } from "../support/store.ts";
 
 const h = countingStore();

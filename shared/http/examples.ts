@@ -1,0 +1,166 @@
+/**
+ * The examples the OpenAPI document shows, one realistic value per request and response.
+ * A unit test parses each against the schema it illustrates, so none of them can drift.
+ */
+import type * as z from "zod";
+import type { TriggerInputSchema } from "../triggers/schema.ts";
+import type { ChannelIntegration, ChannelIntegrationInputSchema } from "../usecases/channels.ts";
+import type { Conversation } from "../usecases/conversation-state.ts";
+
+export const EVENT_INPUT_EXAMPLE = {
+  id: "msg-1",
+  type: "MessageReceived",
+  conversation_id: "c1",
+  occurred_at: "2025-05-23T12:15:30.5+02:00",
+  channel: { type: "whatsapp" },
+  author: { type: "customer", id: "cust-9" },
+  message: { content: { type: "text", text: "Where is my order?" } },
+};
+
+export const STORED_EVENT_EXAMPLE = {
+  id: "msg-1",
+  type: "MessageReceived",
+  conversation_id: "c1",
+  occurred_at: "2025-05-23T10:15:30.500Z",
+  received_at: "2025-05-23T10:15:31.204Z",
+  sequence: "01JVZ3Q8W4M2N6P7R8S9T0V1W2",
+  channel: { type: "whatsapp" },
+  author: { type: "customer", id: "cust-9" },
+  message: { content: { type: "text", text: "Where is my order?" } },
+};
+
+export const TAGGED_EVENT_EXAMPLE = {
+  id: "cmd:9f2c4e1a7b3d5f608192a3b4c5d6e7f8",
+  type: "ConversationTagged",
+  conversation_id: "c1",
+  occurred_at: "2025-05-23T10:20:00.000Z",
+  received_at: "2025-05-23T10:20:00.000Z",
+  sequence: "01JVZ3ZC00A1B2C3D4E5F6G7H8",
+  channel: { type: "api" },
+  author: { type: "system" },
+  data: { tags: ["vip"] },
+};
+
+const CURSOR =
+  "eyJ2IjoxLCJwIjoiMjAyNS0wNS0yM1QxMDoxNTozMC41MDBaI21zZy0xIn0.q3Vb0k7mQ2V4i9Jx1c8rTg2w5yZsH6aL0nPdE1fUoRk";
+
+export const EVENT_PAGE_EXAMPLE = (path: string) => ({
+  events: [STORED_EVENT_EXAMPLE],
+  meta: { has_more: true, after_cursor: CURSOR, before_cursor: CURSOR },
+  links: { next: `https://api.example.net/prod${path}?page%5Bafter%5D=${CURSOR}`, prev: null },
+});
+
+export const CONVERSATION_EXAMPLE: Conversation = {
+  conversation_id: "c1",
+  status: "open",
+  channel: { type: "whatsapp" },
+  participants: [{ type: "customer", id: "cust-9" }],
+  tags: ["vip"],
+  assignee: null,
+  message_counts: { customer: 1, agent: 0, bot: 0, system: 0 },
+  first_event_at: "2025-05-23T10:15:30.500Z",
+  last_event_at: "2025-05-23T10:20:00.000Z",
+  first_response_at: null,
+  closed_at: null,
+  event_count: 2,
+  metrics: {
+    first_customer_message_at: "2025-05-23T10:15:30.500Z",
+    first_response_ms: null,
+    resolution_ms: null,
+  },
+  updated_at: "2025-05-23T10:20:00.112Z",
+};
+
+export const TRIGGER_INPUT_EXAMPLE: z.input<typeof TriggerInputSchema> = {
+  name: "Close spam",
+  enabled: true,
+  when: { type: ["ConversationTagged"], data: { tags: ["spam"] } },
+  actions: [
+    { type: "close", reason: "spam" },
+    { type: "webhook", url: "https://hooks.acme.test/conversation-log" },
+  ],
+};
+
+export const TRIGGER_EXAMPLE = {
+  id: "trg_01JZ8X6F3P2Q0M9V7T4R5S6W1Y",
+  ...TRIGGER_INPUT_EXAMPLE,
+  enabled: true,
+  created_at: "2025-05-23T09:00:00.000Z",
+  updated_at: "2025-05-23T09:00:00.000Z",
+};
+
+export const CHANNEL_INPUT_EXAMPLE: z.input<typeof ChannelIntegrationInputSchema> = {
+  type: "whatsapp",
+  app_secret: "0f9e8d7c6b5a49382716",
+  verify_token: "verify-me-please",
+  phone_number_id: "106540352242922",
+};
+
+export const CHANNEL_EXAMPLE: ChannelIntegration = {
+  id: "ch_Q2hhbm5lbElkRXhhbXBsZTAxMjM0NTY3ODlhYmNkZWZnaGk",
+  type: "whatsapp",
+  webhook_url:
+    "https://api.example.net/prod/v1/channels/whatsapp/ch_Q2hhbm5lbElkRXhhbXBsZTAxMjM0NTY3ODlhYmNkZWZnaGk",
+  created_at: "2025-05-23T09:00:00.000Z",
+  phone_number_id: "106540352242922",
+};
+
+export const REJECTION_EXAMPLE = {
+  id: "01JVZ40000REJECT0000000000",
+  channel_id: CHANNEL_EXAMPLE.id,
+  received_at: "2025-05-23T10:15:31.000Z",
+  path: "entry[0].changes[0].value.messages[0]",
+  reason: "the mapped event is invalid",
+  errors: [{ path: "occurred_at", message: "is required" }],
+  raw: '{"id":"wamid.HBgL","type":"text"}',
+};
+
+export const WHATSAPP_WEBHOOK_EXAMPLE = {
+  object: "whatsapp_business_account",
+  entry: [
+    {
+      id: "102290129340398",
+      changes: [
+        {
+          field: "messages",
+          value: {
+            messaging_product: "whatsapp",
+            metadata: { display_phone_number: "15550783881", phone_number_id: "106540352242922" },
+            contacts: [{ profile: { name: "Sheena Nelson" }, wa_id: "16505551234" }],
+            messages: [
+              {
+                from: "16505551234",
+                id: "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
+                timestamp: "1749416383",
+                type: "text",
+                text: { body: "Does it come in another color?" },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  ],
+};
+
+export const SUNCO_WEBHOOK_EXAMPLE = {
+  app: { id: "5ebee0975ac5304b664a12fa" },
+  webhook: { id: "5ebee0985ac5304b664a1300", version: "v2" },
+  events: [
+    {
+      id: "5ebee0985ac5304b664a1301",
+      createdAt: "2025-05-23T10:15:30.500Z",
+      type: "conversation:message",
+      payload: {
+        conversation: { id: "c9a4e3f2b1d04e6f8a7b6c5d", type: "personal" },
+        message: {
+          id: "5ebee0985ac5304b664a1302",
+          received: "2025-05-23T10:15:30.500Z",
+          author: { type: "user", userId: "6a1b2c3d4e5f6a7b8c9d0e1f", displayName: "Sheena Nelson" },
+          content: { type: "text", text: "Does it come in another color?" },
+          source: { type: "web" },
+        },
+      },
+    },
+  ],
+};
