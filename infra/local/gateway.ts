@@ -51,7 +51,25 @@ const API_ID = "local";
 const ACCOUNT = "000000000000";
 const REGION = "local";
 
-const compiled = ROUTES.map((route) => ({ route, ...compilePath(route.path) }));
+/**
+ * Routes in API Gateway's matching order: segment by segment, a literal segment before a
+ * `{param}` (so `/v1/channels/whatsapp/{id}` wins over `/v1/channels/{id}/rejections`).
+ */
+export function bySpecificity(a: string, b: string): number {
+  const sa = a.split("/");
+  const sb = b.split("/");
+  for (let i = 0; i < Math.min(sa.length, sb.length); i++) {
+    const pa = sa[i]?.startsWith("{") ?? false;
+    const pb = sb[i]?.startsWith("{") ?? false;
+    if (pa !== pb) return pa ? 1 : -1;
+  }
+  // Paths of different lengths never match the same request; this only makes the order total.
+  return sa.length - sb.length;
+}
+
+const compiled = ROUTES.map((route) => ({ route, ...compilePath(route.path) })).sort((a, b) =>
+  bySpecificity(a.route.path, b.route.path),
+);
 
 /** The gateway's own answers (as API Gateway's gateway responses): problem+json with the request id. */
 function gatewayProblem(

@@ -3,43 +3,16 @@
  * A unit test parses each against the schema it illustrates, so none of them can drift.
  */
 import type * as z from "zod";
+import { EVENT_EXAMPLES, storedExample } from "../events/examples.ts";
 import type { TriggerInputSchema } from "../triggers/schema.ts";
 import type { ChannelIntegration, ChannelIntegrationInputSchema } from "../usecases/channels.ts";
 import type { Conversation } from "../usecases/conversation-state.ts";
 
-export const EVENT_INPUT_EXAMPLE = {
-  id: "msg-1",
-  type: "MessageReceived",
-  conversation_id: "c1",
-  occurred_at: "2025-05-23T12:15:30.5+02:00",
-  channel: { type: "whatsapp" },
-  author: { type: "customer", id: "cust-9" },
-  message: { content: { type: "text", text: "Where is my order?" } },
-};
-
-export const STORED_EVENT_EXAMPLE = {
-  id: "msg-1",
-  type: "MessageReceived",
-  conversation_id: "c1",
-  occurred_at: "2025-05-23T10:15:30.500Z",
-  received_at: "2025-05-23T10:15:31.204Z",
-  sequence: "01JVZ3Q8W4M2N6P7R8S9T0V1W2",
-  channel: { type: "whatsapp" },
-  author: { type: "customer", id: "cust-9" },
-  message: { content: { type: "text", text: "Where is my order?" } },
-};
-
-export const TAGGED_EVENT_EXAMPLE = {
-  id: "cmd:9f2c4e1a7b3d5f608192a3b4c5d6e7f8",
-  type: "ConversationTagged",
-  conversation_id: "c1",
-  occurred_at: "2025-05-23T10:20:00.000Z",
-  received_at: "2025-05-23T10:20:00.000Z",
-  sequence: "01JVZ3ZC00A1B2C3D4E5F6G7H8",
-  channel: { type: "api" },
-  author: { type: "system" },
-  data: { tags: ["vip"] },
-};
+/** A customer's message, as posted and as stored (shared/events/examples.ts has one per type). */
+export const EVENT_INPUT_EXAMPLE = EVENT_EXAMPLES.MessageReceived;
+export const STORED_EVENT_EXAMPLE = storedExample("MessageReceived");
+export const TAGGED_EVENT_EXAMPLE = storedExample("ConversationTagged");
+const CONVERSATION_ID = STORED_EVENT_EXAMPLE.conversation_id;
 
 const CURSOR =
   "eyJ2IjoxLCJwIjoiMjAyNS0wNS0yM1QxMDoxNTozMC41MDBaI21zZy0xIn0.q3Vb0k7mQ2V4i9Jx1c8rTg2w5yZsH6aL0nPdE1fUoRk";
@@ -51,7 +24,7 @@ export const EVENT_PAGE_EXAMPLE = (path: string) => ({
 });
 
 export const CONVERSATION_EXAMPLE: Conversation = {
-  conversation_id: "c1",
+  conversation_id: CONVERSATION_ID,
   status: "open",
   channel: { type: "whatsapp" },
   participants: [{ type: "customer", id: "cust-9" }],
@@ -97,10 +70,10 @@ export const CHANNEL_INPUT_EXAMPLE: z.input<typeof ChannelIntegrationInputSchema
 };
 
 export const CHANNEL_EXAMPLE: ChannelIntegration = {
-  id: "ch_Q2hhbm5lbElkRXhhbXBsZTAxMjM0NTY3ODlhYmNkZWZnaGk",
+  id: "ch_KLEqIXFdJ4dmyKoGKne8uwW5kCpakQiMuSPKuHDL9p4",
   type: "whatsapp",
   webhook_url:
-    "https://api.example.net/prod/v1/channels/whatsapp/ch_Q2hhbm5lbElkRXhhbXBsZTAxMjM0NTY3ODlhYmNkZWZnaGk",
+    "https://api.example.net/prod/v1/channels/whatsapp/ch_KLEqIXFdJ4dmyKoGKne8uwW5kCpakQiMuSPKuHDL9p4",
   created_at: "2025-05-23T09:00:00.000Z",
   phone_number_id: "106540352242922",
 };
