@@ -11,6 +11,8 @@ process.env.AWS_SECRET_ACCESS_KEY = "local";
 process.env.TABLE_NAME = "conversation-log-unit";
 process.env.CURSOR_SECRET = "test-cursor-secret-0123456789abcdef0123456789";
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+// Log lines go through the global console, where a test can read them.
+process.env.POWERTOOLS_DEV = "true";
 // The SDK's Node 22 notice is expected on this Node 20 machine (see README); keep test output readable.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 process.env.CONTRACT_CHECK_RESPONSES = "true";
