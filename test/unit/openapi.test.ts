@@ -19,19 +19,13 @@ const operations = Object.entries(doc.paths as Record<string, Record<string, Jso
 describe("the OpenAPI document", () => {
   it("is valid OpenAPI 3.1", async () => {
     const result = await validate(structuredClone(doc) as never);
-    expect(result.errors ?? []).toEqual([]);
-    expect(result.valid).toBe(true);
+    expect(result.valid ? [] : result.errors).toEqual([]);
   });
 
   it("lints clean with Redocly's recommended rules", async () => {
-    const config = await createConfig({ extends: ["recommended"] }, { configPath: "redocly.yaml" });
-    const { loadConfig } = await import("@redocly/openapi-core");
-    const fromFile = await loadConfig({ configPath: "redocly.yaml" });
-    const problems = await lintFromString({
-      source: JSON.stringify(doc),
-      absoluteRef: "openapi.json",
-      config: fromFile,
-    });
+    const source = JSON.stringify(doc);
+    const config = await loadConfig({ configPath: "redocly.yaml" });
+    const problems = await lintFromString({ source, absoluteRef: "openapi.json", config });
     expect(
       problems.map((p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`),
     ).toEqual([]);
