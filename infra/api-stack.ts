@@ -421,7 +421,7 @@ export class ApiStack extends Stack {
       {
         id: "AwsSolutions-APIG4",
         reason:
-          "Public by design (API.md): GET /v1/health, /v1/openapi.json, /docs, and the channel webhooks, which verify the provider's signature or secret instead; every other method uses the Lambda authorizer.",
+          "Public by design (docs/api.md): GET /v1/health, /v1/openapi.json, /docs, and the channel webhooks, which verify the provider's signature or secret instead; every other method uses the Lambda authorizer.",
       },
       {
         id: "AwsSolutions-COG4",

@@ -11,7 +11,7 @@
  */
 export type TimestampResult = { ok: true; value: string; ms: number } | { ok: false; message: string };
 
-/** Unix values below this are seconds, at or above it milliseconds (EVENTS.md). */
+/** Unix values below this are seconds, at or above it milliseconds (docs/events.md). */
 export const SECONDS_THRESHOLD = 100_000_000_000;
 /** 9999-12-31T23:59:59.999Z: the last instant with a fixed-width, sortable ISO form. */
 export const MAX_MS = 253_402_300_799_999;

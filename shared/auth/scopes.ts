@@ -1,4 +1,4 @@
-/** API-key scopes (API.md). */
+/** API-key scopes (docs/api.md, "Authentication, tenancy and scopes"). */
 export const SCOPES = ["events:write", "events:read", "export:read", "automations:write", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 

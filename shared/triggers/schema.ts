@@ -1,5 +1,5 @@
 /**
- * Tenant triggers (API.md "Automations"): the request body, validated with zod, and the
+ * Tenant triggers (docs/api.md "Triggers"): the request body, validated with zod, and the
  * resource the API returns. `when` is an EventBridge event pattern over the unified event
  * itself (the bus detail's `event`), checked with the same matcher the engine runs.
  */

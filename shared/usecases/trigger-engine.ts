@@ -22,7 +22,7 @@ import type { TriggerAction } from "../triggers/schema.ts";
 import type { WebhookSender } from "../webhooks/sender.ts";
 import { type AppendResult, appendEvents, type CausedBy, type IngestDeps } from "./ingest.ts";
 
-/** EVENTS.md: events of this depth fire no triggers. */
+/** docs/events.md (`caused_by`): events of this depth fire no triggers. */
 export const MAX_CAUSE_DEPTH = 3;
 const LAST_INSTANT = "9999-12-31T23:59:59.999Z";
 
@@ -152,7 +152,7 @@ function applies(
   if (!trigger.enabled) return false;
   // A trigger never fires on what it caused, directly or through other triggers.
   if (causedBy.has(trigger.id)) return false;
-  // Only events stored after the trigger's last change (API.md).
+  // Only events stored after the trigger's last change (docs/api.md, "Triggers").
   const since = new Date(Date.parse(trigger.updated_at) - graceMs).toISOString();
   if (event.received_at < since) return false;
   return patternOf(trigger)?.matches(event) ?? false;

@@ -1,6 +1,6 @@
 /**
  * HTTP end to end through the local gateway: authorizer, Lambda-proxy events, handlers,
- * DynamoDB Local. Status codes and bodies as API.md specifies.
+ * DynamoDB Local. Status codes and bodies as docs/api.md specifies.
  */
 import { validate } from "@readme/openapi-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

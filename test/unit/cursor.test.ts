@@ -1,5 +1,5 @@
 /**
- * Cursors: opaque, URL-safe, signed, and bound to the tenant and the query (API.md, Read).
+ * Cursors: opaque, URL-safe, signed, and bound to the tenant and the query (docs/api.md, "Cursors").
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * problemFor: client errors keep their status and reason; faults reveal nothing (API.md, Errors).
+ * problemFor: client errors keep their status and reason; faults reveal nothing (docs/api.md, "Errors").
  */
 import { describe, expect, it } from "vitest";
 import {

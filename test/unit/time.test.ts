@@ -1,6 +1,6 @@
 /**
  * normalizeTimestamp: every accepted input becomes UTC ISO-8601 with milliseconds; every
- * ambiguous or impossible input is rejected with a reason (EVENTS.md, `occurred_at`).
+ * ambiguous or impossible input is rejected with a reason (docs/events.md, `occurred_at`).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
