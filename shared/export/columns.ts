@@ -53,7 +53,12 @@ export const EXPORT_COLUMNS: readonly ExportColumn[] = [
     description: "Conversation id",
     value: (e) => e.conversation_id,
   },
-  { name: "type", type: "string", description: "Event type ([docs/events.md](events.md) catalogue)", value: (e) => e.type },
+  {
+    name: "type",
+    type: "string",
+    description: "Event type ([docs/events.md](events.md) catalogue)",
+    value: (e) => e.type,
+  },
   { name: "channel_type", type: "string", description: "channel.type", value: (e) => e.channel.type },
   {
     name: "channel_integration_id",

@@ -69,7 +69,10 @@ export const commaList = <T extends readonly [string, ...string[]]>(values: T, p
     .meta({ description: `Comma-separated, any of: ${values.join(", ")}`, example: values[0] });
 
 /** A conversation id in a path: a 400 with the id's rule when malformed. */
-export const ConversationIdParam = IdSchema.meta({ description: "The conversation's id", example: "conv_4821" });
+export const ConversationIdParam = IdSchema.meta({
+  description: "The conversation's id",
+  example: "conv_4821",
+});
 
 /** An id the API issued (`trg_…`, `ch_…`): a malformed one names nothing, so it is a 404. */
 export const issuedId = (pattern: RegExp, noun: string, example: string) =>

@@ -154,7 +154,11 @@ export const QUERY_ROUTES = routesOf<ConversationQueryDeps>("query")((route) => 
       "Ordered by (occurred_at, id). Read-your-writes: an event acknowledged by POST /v1/events is here at once.",
     request: { path: conversationPath, query: EventListQuery },
     responses: {
-      200: ok("A page of the timeline", EventPageSchema, EVENT_PAGE_EXAMPLE(`/v1/conversations/${CONVERSATION_EXAMPLE.conversation_id}/events`)),
+      200: ok(
+        "A page of the timeline",
+        EventPageSchema,
+        EVENT_PAGE_EXAMPLE(`/v1/conversations/${CONVERSATION_EXAMPLE.conversation_id}/events`),
+      ),
       400: problem("Invalid conversation id, parameter or cursor"),
       404: notFound,
     },
