@@ -190,6 +190,20 @@ describe("API stack", () => {
     });
   });
 
+  it("puts API Gateway's request id on every gateway response: header and problem body", () => {
+    const responses = dev.api.findResources("AWS::ApiGateway::GatewayResponse");
+    expect(Object.keys(responses).length).toBeGreaterThanOrEqual(15);
+    for (const [id, r] of Object.entries(responses)) {
+      const props = r.Properties as {
+        ResponseParameters: Record<string, string>;
+        ResponseTemplates: Record<string, string>;
+      };
+      expect(props.ResponseParameters["gatewayresponse.header.X-Request-Id"], id).toBe("context.requestId");
+      const body = props.ResponseTemplates["application/json"] ?? "";
+      expect(body, id).toContain('"request_id":"$context.requestId"');
+    }
+  });
+
   it("throttles per stage, traces, logs access with retention, and has a usage plan", () => {
     dev.api.hasResourceProperties("AWS::ApiGateway::Stage", {
       StageName: "dev",
