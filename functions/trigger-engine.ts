@@ -7,23 +7,28 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { EventBridgeEvent } from "aws-lambda";
 import { parseBusDetail } from "#shared/bus/target.ts";
-import { loadTableName } from "#shared/config.ts";
+import { loadAutomationLimits, loadTableName } from "#shared/config.ts";
 import { logger } from "#shared/logger.ts";
+import { DynamoCausationBudgetStore } from "#shared/store/dynamo/causation-budgets.ts";
 import { createDocumentClient } from "#shared/store/dynamo/client.ts";
 import { DynamoEventStore } from "#shared/store/dynamo/events.ts";
+import { DynamoTriggerRunStore } from "#shared/store/dynamo/trigger-runs.ts";
 import { DynamoTriggerStore } from "#shared/store/dynamo/triggers.ts";
 import { defaultIngestDeps } from "#shared/usecases/ingest.ts";
-import { runTriggers } from "#shared/usecases/trigger-engine.ts";
+import { runTriggers, type TriggerEngineDeps } from "#shared/usecases/trigger-engine.ts";
 import { HttpWebhookSender } from "#shared/webhooks/sender.ts";
 
 const db = createDocumentClient();
 const tableName = loadTableName();
-const deps = {
+const deps: TriggerEngineDeps = {
   ingest: defaultIngestDeps(new DynamoEventStore(db, tableName)),
   triggers: new DynamoTriggerStore(db, tableName),
+  runs: new DynamoTriggerRunStore(db, tableName),
+  budgets: new DynamoCausationBudgetStore(db, tableName),
   // In Lambda, loopback is the Runtime API: only the local runtime may call loopback receivers.
   webhooks: new HttpWebhookSender({ allowLoopback: process.env.AWS_LAMBDA_FUNCTION_NAME === undefined }),
   now: Date.now,
+  limits: loadAutomationLimits(),
 };
 
 export const handler = middy<EventBridgeEvent<string, unknown>>()

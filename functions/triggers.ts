@@ -1,14 +1,27 @@
 /**
- * Lambda entry point: `/v1/triggers`. The routes are in shared/http/routes/triggers.ts.
+ * Lambda entry point: `/v1/triggers` and their run logs. The routes are in
+ * shared/http/routes/triggers.ts.
  */
-import { loadTableName } from "#shared/config.ts";
+import { loadAutomationLimits, loadConfig } from "#shared/config.ts";
+import { CursorCodec } from "#shared/cursor.ts";
 import { httpFunction } from "#shared/http/http-function.ts";
 import { TRIGGER_ROUTES } from "#shared/http/routes/triggers.ts";
 import { createDocumentClient } from "#shared/store/dynamo/client.ts";
+import { DynamoTriggerRunStore } from "#shared/store/dynamo/trigger-runs.ts";
 import { DynamoTriggerStore } from "#shared/store/dynamo/triggers.ts";
 import { defaultTriggerDeps } from "#shared/usecases/triggers.ts";
 
+const config = await loadConfig();
+const db = createDocumentClient();
+
 export const handler = httpFunction(
   TRIGGER_ROUTES,
-  defaultTriggerDeps(new DynamoTriggerStore(createDocumentClient(), loadTableName())),
+  defaultTriggerDeps(
+    {
+      triggers: new DynamoTriggerStore(db, config.tableName),
+      runs: new DynamoTriggerRunStore(db, config.tableName),
+      cursors: new CursorCodec(config.cursorSecret),
+    },
+    loadAutomationLimits().triggersPerTenant,
+  ),
 );

@@ -24,17 +24,20 @@ import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Alias } from "aws-cdk-lib/aws-kms";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
-import { LogGroup } from "aws-cdk-lib/aws-logs";
+import { FilterPattern, LogGroup, MetricFilter } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
 import type { Construct } from "constructs";
 import { BUS_RULES, PUBLISH_STREAM_FILTER } from "#shared/bus/rules.ts";
+import { AUTOMATION_LIMIT_VARS, type AutomationLimits } from "#shared/config.ts";
 import {
   AUTHORIZER_FUNCTION,
   BUS_TARGET_FUNCTIONS,
+  type BusTargetName,
   type FunctionDef,
   HTTP_FUNCTIONS,
   type HttpFunctionName,
@@ -294,6 +297,24 @@ export class ApiStack extends Stack {
       (r.node.defaultChild as CfnRule).addPropertyOverride("EventPattern", rule.pattern);
     }
 
+    // --- Bulkheads: bus targets can neither starve the API nor fail silently ---
+    // EventBridge invokes targets asynchronously: the rule's retries and DLQ cover only failing
+    // to invoke. An error or timeout inside the function gets Lambda's asynchronous retries,
+    // bounded here, and then goes to this queue, which alarms.
+    const targetFailures = new Queue(this, "BusTargetFailures", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const name of Object.keys(BUS_TARGET_FUNCTIONS) as BusTargetName[]) {
+      const fn = (this.functions[name] as LogFunction).fn;
+      fn.configureAsyncInvoke({
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+        onFailure: new SqsDestination(targetFailures),
+      });
+    }
+
     // --- Alarms ---
     const topic = new Topic(this, "Alarms", {
       topicName: `conversation-log-${config.stage}-alarms`,
@@ -326,6 +347,34 @@ export class ApiStack extends Stack {
       );
     }
     alarm(
+      "BusTargetFailuresDepth",
+      targetFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      "A bus target (state projector, trigger engine) failed an event after its retries: the event is in the queue",
+    );
+    // Log-based signals of the trigger engine: each line is logged once per occurrence.
+    const engineLogs = (this.functions.triggerEngine as LogFunction).logGroup;
+    for (const [name, message, description] of [
+      [
+        "CausationBudgetExhausted",
+        "causation budget exhausted",
+        "An event's causation tree reached its budget of trigger actions: some actions were skipped (see the trigger runs)",
+      ],
+      [
+        "WebhookDeliveryFailed",
+        "webhook delivery failed",
+        "A trigger's webhook failed every attempt (see the trigger runs and the failure records)",
+      ],
+    ] as const) {
+      const filter = new MetricFilter(this, `${name}Filter`, {
+        logGroup: engineLogs,
+        filterPattern: FilterPattern.stringValue("$.message", "=", message),
+        metricNamespace: "ConversationLog",
+        metricName: name,
+        metricValue: "1",
+      });
+      alarm(name, filter.metric({ period: Duration.minutes(5), statistic: "Sum" }), description);
+    }
+    alarm(
       "PublishDlqDepth",
       dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       "Stream records could not be published to the bus and went to the DLQ",
@@ -353,7 +402,7 @@ export class ApiStack extends Stack {
     new CfnOutput(this, "BusName", { value: bus.eventBusName });
     new CfnOutput(this, "AlarmTopicArn", { value: topic.topicArn });
 
-    this.#acknowledge(dlq, ruleDlq);
+    this.#acknowledge(dlq, ruleDlq, targetFailures);
   }
 
   /**
@@ -366,12 +415,28 @@ export class ApiStack extends Stack {
     if (def.table) environment.TABLE_NAME = props.table.tableName;
     if (def.cursorSecret) environment.CURSOR_SECRET_ARN = props.cursorSecret.secretArn;
     if (def.busPut) environment.EVENT_BUS_NAME = props.bus.eventBusName;
+    if (def.automationLimits) {
+      for (const [name, variable] of Object.entries(AUTOMATION_LIMIT_VARS) as [
+        keyof AutomationLimits,
+        string,
+      ][]) {
+        environment[variable] = String(props.config.automation[name]);
+      }
+    }
     const f = new LogFunction(this, pascal(name), {
       entry: def.entry,
       description: def.description,
       config: props.config,
       environment,
       ...(def.timeoutSeconds ? { timeout: Duration.seconds(def.timeoutSeconds) } : {}),
+      ...(name in props.config.automation.reservedConcurrency
+        ? {
+            reservedConcurrentExecutions:
+              props.config.automation.reservedConcurrency[
+                name as keyof StageConfig["automation"]["reservedConcurrency"]
+              ],
+          }
+        : {}),
     });
     if (def.table) {
       const usesIndexes = def.table.actions.includes("Query");
@@ -409,7 +474,8 @@ export class ApiStack extends Stack {
     for (const dlq of dlqs) {
       Validations.of(dlq).acknowledge({
         id: "AwsSolutions-SQS3",
-        reason: "This queue is itself a dead-letter destination (publisher, bus rule targets).",
+        reason:
+          "This queue is itself a dead-letter destination (publisher, bus rule targets, bus target failures).",
       });
     }
     Validations.of(this.api).acknowledge(

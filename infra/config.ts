@@ -4,6 +4,7 @@
  */
 import { RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { type AutomationLimits, DEFAULT_AUTOMATION_LIMITS } from "#shared/config.ts";
 
 export interface StageConfig {
   stage: string;
@@ -19,6 +20,17 @@ export interface StageConfig {
   archiveRetentionDays: number;
   /** The data lake (infra/constructs/data-lake.ts, docs/data-lake.md). */
   lake: LakeConfig;
+  /** What automations may do: budgets, limits, and the bulkheads that keep them off the API. */
+  automation: AutomationConfig;
+}
+
+export interface AutomationConfig extends AutomationLimits {
+  /**
+   * Reserved concurrency of the bus targets: automations can never take the account's
+   * concurrency from the API functions, and a flood queues (EventBridge retries throttled
+   * invocations) instead of spreading.
+   */
+  reservedConcurrency: { triggerEngine: number; state: number };
 }
 
 export interface LakeConfig {
@@ -63,5 +75,9 @@ export function stageConfig(stage: string): StageConfig {
           bytesScannedCutoffPerQuery: 10 * GIB,
         }
       : { bufferSeconds: 60, expireEventsDays: 30, resultsDays: 7, bytesScannedCutoffPerQuery: GIB },
+    automation: {
+      ...DEFAULT_AUTOMATION_LIMITS,
+      reservedConcurrency: isProd ? { triggerEngine: 50, state: 50 } : { triggerEngine: 5, state: 5 },
+    },
   };
 }

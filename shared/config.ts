@@ -80,3 +80,44 @@ export function loadExportSettleMs(env: NodeJS.ProcessEnv = process.env): number
   }
   return value;
 }
+
+/** What automations may do, per tenant and per causation tree (stage configuration). */
+export interface AutomationLimits {
+  /** Trigger-produced events one depth-0 event may cause across its whole causation tree. */
+  eventsPerRoot: number;
+  /** Webhook deliveries one depth-0 event may cause across its whole causation tree. */
+  webhooksPerRoot: number;
+  /** Triggers a tenant may have. */
+  triggersPerTenant: number;
+}
+
+export const DEFAULT_AUTOMATION_LIMITS: AutomationLimits = {
+  eventsPerRoot: 25,
+  webhooksPerRoot: 25,
+  triggersPerTenant: 100,
+};
+
+/** The environment variables that carry {@link AutomationLimits} (set from the stage config). */
+export const AUTOMATION_LIMIT_VARS = {
+  eventsPerRoot: "CAUSATION_EVENT_BUDGET",
+  webhooksPerRoot: "CAUSATION_WEBHOOK_BUDGET",
+  triggersPerTenant: "MAX_TRIGGERS_PER_TENANT",
+} as const satisfies Record<keyof AutomationLimits, string>;
+
+/** The automation limits, defaults unless the environment sets them (whole numbers from 1 to 10,000). */
+export function loadAutomationLimits(env: NodeJS.ProcessEnv = process.env): AutomationLimits {
+  const limits = { ...DEFAULT_AUTOMATION_LIMITS };
+  for (const [name, variable] of Object.entries(AUTOMATION_LIMIT_VARS) as [
+    keyof AutomationLimits,
+    string,
+  ][]) {
+    const raw = env[variable];
+    if (raw === undefined || raw === "") continue;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < 1 || value > 10_000) {
+      throw new Error(`invalid function configuration: ${variable} must be a whole number from 1 to 10000`);
+    }
+    limits[name] = value;
+  }
+  return limits;
+}

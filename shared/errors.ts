@@ -84,6 +84,13 @@ export class UnprocessableError extends AppError {
   readonly slug = "unprocessable";
 }
 
+/** A per-tenant limit (triggers, subscriptions, …) is reached: the request would exceed it. */
+export class LimitExceededError extends AppError {
+  readonly status = 422;
+  readonly title = "Limit exceeded";
+  readonly slug = "limit-exceeded";
+}
+
 /** A storage fault that survived retries (throttling, transaction contention). */
 export class StoreUnavailableError extends AppError {
   readonly status = 503;

@@ -28,6 +28,8 @@ export interface FunctionDef {
   timeoutSeconds?: number;
   /** Streams its responses (Lambda response streaming; API Gateway `STREAM` transfer mode). */
   streaming?: boolean;
+  /** Reads the stage's automation limits (`loadAutomationLimits`, shared/config.ts). */
+  automationLimits?: boolean;
 }
 
 /** Tenant data: every partition key starts with `T#{tenant}#`. */
@@ -69,10 +71,14 @@ export const HTTP_FUNCTIONS = {
   },
   triggers: {
     entry: "functions/triggers.ts",
-    description: "/v1/triggers: tenant trigger CRUD",
+    description: "/v1/triggers: tenant trigger CRUD and run logs",
     // Tenant keys, not `T#*#TRG`: with `*` spanning `#`, that pattern would also match the
     // event guard of an event whose id is "TRG" (`T#{tenant}#I#TRG`).
+    // PutItem/UpdateItem/DeleteItem in one transaction: a trigger and the tenant's trigger count.
     table: { actions: ["PutItem", "GetItem", "Query", "UpdateItem", "DeleteItem"], leadingKeys: TENANT_KEYS },
+    // Run-log cursors are signed like every other cursor.
+    cursorSecret: true,
+    automationLimits: true,
   },
   channels: {
     entry: "functions/channels.ts",
@@ -120,10 +126,12 @@ export const BUS_TARGET_FUNCTIONS = {
   triggerEngine: {
     entry: "functions/trigger-engine.ts",
     description: "Runs tenant triggers on every log event",
-    // Query: the tenant's triggers; PutItem/GetItem: action events (as ingest) and failure records.
-    table: { actions: ["Query", "PutItem", "GetItem"], leadingKeys: TENANT_KEYS },
-    // Webhooks: 3 attempts of at most 5 s, with 1 s and 2 s backoff in between.
+    // Query: the tenant's triggers; PutItem/GetItem: action events (as ingest), runs and
+    // failure records; UpdateItem: causation budgets (one conditional update per action).
+    table: { actions: ["Query", "PutItem", "GetItem", "UpdateItem"], leadingKeys: TENANT_KEYS },
+    // Webhooks run concurrently: each 3 attempts of at most 5 s, with 1 s and 2 s of backoff (18 s).
     timeoutSeconds: 30,
+    automationLimits: true,
   },
 } as const satisfies Record<string, FunctionDef>;
 export type BusTargetName = keyof typeof BUS_TARGET_FUNCTIONS;

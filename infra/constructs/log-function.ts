@@ -21,6 +21,8 @@ export interface LogFunctionProps {
   environment?: Record<string, string>;
   memorySize?: number;
   timeout?: Duration;
+  /** Concurrency kept for this function alone, and its ceiling (bus targets: a bulkhead). */
+  reservedConcurrentExecutions?: number;
 }
 
 export class LogFunction extends Construct {
@@ -46,6 +48,9 @@ export class LogFunction extends Construct {
       architecture: Architecture.ARM_64,
       // 512 MB buys enough CPU for zod validation and JSON work without paying for idle memory.
       memorySize: props.memorySize ?? 512,
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
       // API Gateway gives up after 29 s; a function should fail well before that.
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup: this.logGroup,

@@ -165,6 +165,10 @@ export const CausedBySchema = z
       description:
         "1 when the cause was not itself caused, the cause's depth + 1 otherwise; events of depth 3 fire no triggers",
     }),
+    root_event_id: IdSchema.optional().meta({
+      description:
+        "The event from outside the log (depth 0) that this causation tree grew from: every action it causes, at any depth, counts against its budget",
+    }),
   })
   .meta({ id: "CausedBy", description: "Set by the log on events that automations created" });
 

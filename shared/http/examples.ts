@@ -4,6 +4,7 @@
  */
 import type * as z from "zod";
 import { EVENT_EXAMPLES, storedExample } from "../events/examples.ts";
+import type { TriggerRun } from "../store/trigger-runs.ts";
 import type { TriggerInputSchema } from "../triggers/schema.ts";
 import type { ChannelIntegration, ChannelIntegrationInputSchema } from "../usecases/channels.ts";
 import type { Conversation } from "../usecases/conversation-state.ts";
@@ -60,6 +61,28 @@ export const TRIGGER_EXAMPLE = {
   enabled: true,
   created_at: "2025-05-23T09:00:00.000Z",
   updated_at: "2025-05-23T09:00:00.000Z",
+};
+
+export const TRIGGER_RUN_EXAMPLE: TriggerRun = {
+  id: "run_3f9a1c0d2e4b6a8c0e1f2a3b4c5d6e7f8a9b0c1d",
+  trigger_id: TRIGGER_EXAMPLE.id,
+  event_id: TAGGED_EVENT_EXAMPLE.id,
+  event_type: "ConversationTagged",
+  depth: 0,
+  root_event_id: TAGGED_EVENT_EXAMPLE.id,
+  at: "2025-05-23T10:20:00.180Z",
+  event_received_at: TAGGED_EVENT_EXAMPLE.received_at,
+  actions: [
+    { index: 0, type: "close", status: "done", event_id: "trg:5b0e8c2f9d1a4e7b3c6f0a2d8e4b1c7f9a3d5e60" },
+    {
+      index: 1,
+      type: "webhook",
+      status: "failed",
+      reason: "HTTP 503",
+      webhook_id: "msg_9c1e5a7b3d0f2e4a6c8b1d3f5a7c9e0b2d4f6a8c",
+      http_status: 503,
+    },
+  ],
 };
 
 export const CHANNEL_INPUT_EXAMPLE: z.input<typeof ChannelIntegrationInputSchema> = {

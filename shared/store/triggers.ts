@@ -37,7 +37,8 @@ export interface DeliveryFailure {
 }
 
 export interface TriggerStore {
-  create(tenant: string, trigger: StoredTrigger): Promise<void>;
+  /** Creates the trigger unless the tenant already has `max`; `false` then, and nothing is written. */
+  create(tenant: string, trigger: StoredTrigger, max: number): Promise<boolean>;
   get(tenant: string, id: string): Promise<StoredTrigger | undefined>;
   /** Ascending by id (ids sort by creation time), after `after` (exclusive). */
   list(tenant: string, options: { limit: number; after?: string }): Promise<TriggerPage>;

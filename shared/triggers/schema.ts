@@ -4,6 +4,7 @@
  * itself (the bus detail's `event`), checked with the same matcher the engine runs.
  */
 import * as z from "zod";
+import type { Scope } from "../auth/scopes.ts";
 import { validatePattern } from "../bus/event-pattern.ts";
 
 export const ACTION_TYPES = ["add_tags", "close", "reopen", "webhook"] as const;
@@ -63,6 +64,24 @@ export const TriggerActionSchema = z
   .meta({ id: "TriggerAction" });
 
 export type TriggerAction = z.infer<typeof TriggerActionSchema>;
+
+/**
+ * What each action does with the log, as the scope that allows it: a trigger acts with its
+ * author's authority, so creating or replacing one needs these scopes besides
+ * `automations:write`. Tagging, closing and reopening append events; a webhook sends events
+ * out of the log.
+ */
+export const ACTION_SCOPES = {
+  add_tags: "events:write",
+  close: "events:write",
+  reopen: "events:write",
+  webhook: "events:read",
+} as const satisfies Record<(typeof ACTION_TYPES)[number], Scope>;
+
+/** The scopes a trigger's actions need, sorted, each once. */
+export function scopesForActions(actions: readonly TriggerAction[]): Scope[] {
+  return [...new Set(actions.map((a) => ACTION_SCOPES[a.type]))].sort();
+}
 
 /**
  * An EventBridge event pattern: any JSON object at the schema level, checked by
@@ -146,3 +165,41 @@ export function patternErrors(when: unknown): { path: string; message: string }[
     return { path: "when", message: issue };
   });
 }
+
+/** One run of a trigger: what it did about one event (`GET /v1/triggers/{trigger_id}/runs`). */
+export const TriggerRunSchema = z
+  .object({
+    id: z
+      .string()
+      .meta({ description: "run_ + a digest of (trigger, event): a re-delivered event rewrites its run" }),
+    trigger_id: z.string(),
+    event_id: z.string().meta({ description: "The event that set the trigger off" }),
+    event_type: z.string(),
+    depth: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: "That event's causation depth (0: from outside the log)" }),
+    root_event_id: z.string().meta({ description: "The depth-0 event whose causation budget the run spent" }),
+    at: z.string().meta({ format: "date-time", description: "When the run happened" }),
+    event_received_at: z.string().meta({ format: "date-time" }),
+    actions: z.array(
+      z.object({
+        index: z.number().int().meta({ description: "Position in the trigger's actions" }),
+        type: z.string(),
+        status: z.enum(["done", "skipped", "failed"]),
+        reason: z.string().optional().meta({
+          description:
+            "Why skipped (budget: the causation budget is spent; loop_guard: the depth cap, or the trigger caused the event) or failed",
+        }),
+        event_id: z.string().optional().meta({ description: "The event the action appended" }),
+        webhook_id: z.string().optional().meta({ description: "The delivery's webhook-id" }),
+        http_status: z
+          .number()
+          .int()
+          .optional()
+          .meta({ description: "The receiver's answer to the last attempt" }),
+      }),
+    ),
+  })
+  .meta({ id: "TriggerRun" });

@@ -106,6 +106,8 @@ export interface CausedBy {
   trigger_id?: string;
   event_id: string;
   depth: number;
+  /** The depth-0 event at the root of the causation tree (absent on events stored before it was recorded). */
+  root_event_id?: string;
 }
 
 /** What happened to one event appended by the log itself. */

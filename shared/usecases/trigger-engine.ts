@@ -4,19 +4,34 @@
  * - `when` is matched against the unified event (the bus detail's `event`) with the same
  *   EventBridge-compatible matcher the API validated it with;
  * - a trigger applies to events stored at or after its last create/update (`received_at` ≥
- *   `updated_at`), never to events it caused itself, and events of depth 3 fire nothing;
+ *   `updated_at`, less a grace);
+ * - **the loop guard**: a trigger never acts on an event it caused (directly or through other
+ *   triggers), and events of depth 3 cause nothing; a match it stops is recorded as a run
+ *   whose actions are `skipped` with reason `loop_guard`;
+ * - **the causation budget**: one event from outside the log (depth 0) may cause at most
+ *   `limits.eventsPerRoot` trigger-produced events and `limits.webhooksPerRoot` webhook
+ *   deliveries across its whole causation tree, however many triggers match at each level.
+ *   Each action reserves its slot by its deterministic id before it runs, so re-deliveries
+ *   reuse their slots and concurrent runs never overspend; an action over the budget is
+ *   `skipped` with reason `budget`, and the first exhaustion of a tree is logged once;
  * - `add_tags`, `close` and `reopen` append events through {@link appendEvents} with
- *   `caused_by`. Their ids (and bodies) derive from (trigger, source event, action index), so
- *   a re-delivered bus event appends nothing new: the store's id guard reports a duplicate;
+ *   `caused_by` (its root included). Their ids (and bodies) derive from (trigger, source event,
+ *   action index), so a re-delivered bus event appends nothing new;
  * - every append runs before any webhook is sent: when an append fails the call throws (the
- *   bus retries the whole event, idempotently) and no webhook has gone out yet. A webhook
- *   failure never throws: it is recorded and logged, so the other actions are not re-run.
+ *   bus retries the whole event, idempotently) and no webhook has gone out yet. Webhooks then
+ *   run all at once, each with its own timeout, so one run ends within the function's
+ *   timeout however many there are (the budget bounds them). A webhook failure never throws:
+ *   it is recorded (run log, failure record) and logged;
+ * - every trigger that matched gets a run record: what each action did.
  */
 import { createHash } from "node:crypto";
 import type { BusDetail } from "../bus/contract.ts";
 import { type CompiledEventPattern, compilePattern } from "../bus/event-pattern.ts";
+import type { AutomationLimits } from "../config.ts";
 import type { StoredEvent } from "../events/schema.ts";
 import { logger } from "../logger.ts";
+import type { CausationBudgetStore } from "../store/causation-budgets.ts";
+import type { TriggerRun, TriggerRunStore } from "../store/trigger-runs.ts";
 import type { StoredTrigger, TriggerStore } from "../store/triggers.ts";
 import type { TriggerAction } from "../triggers/schema.ts";
 import type { WebhookSender } from "../webhooks/sender.ts";
@@ -29,8 +44,11 @@ const LAST_INSTANT = "9999-12-31T23:59:59.999Z";
 export interface TriggerEngineDeps {
   ingest: IngestDeps;
   triggers: TriggerStore;
+  runs: TriggerRunStore;
+  budgets: CausationBudgetStore;
   webhooks: WebhookSender;
   now: () => number;
+  limits: Pick<AutomationLimits, "eventsPerRoot" | "webhooksPerRoot">;
   /** Override of {@link TRIGGER_CHANGE_GRACE_MS}. */
   changeGraceMs?: number;
 }
@@ -143,35 +161,44 @@ function patternOf(trigger: StoredTrigger): CompiledEventPattern | null {
  */
 export const TRIGGER_CHANGE_GRACE_MS = 15_000;
 
-function applies(
-  trigger: StoredTrigger,
-  event: StoredEvent,
-  causedBy: Set<string>,
-  graceMs: number,
-): boolean {
+function matches(trigger: StoredTrigger, event: StoredEvent, graceMs: number): boolean {
   if (!trigger.enabled) return false;
-  // A trigger never fires on what it caused, directly or through other triggers.
-  if (causedBy.has(trigger.id)) return false;
   // Only events stored after the trigger's last change (docs/api.md, "Triggers").
   const since = new Date(Date.parse(trigger.updated_at) - graceMs).toISOString();
   if (event.received_at < since) return false;
   return patternOf(trigger)?.matches(event) ?? false;
 }
 
-/** The triggers along an event's causation chain (depth ≤ 3, so at most two reads). */
-async function causingTriggers(
+/**
+ * An event's causation: the triggers along its chain and the depth-0 event at its root. The
+ * root is on the event (`caused_by.root_event_id`); events stored before it was recorded are
+ * walked up (depth ≤ 3, so at most two reads).
+ */
+async function causationOf(
   deps: TriggerEngineDeps,
   tenant: string,
   event: StoredEvent,
-): Promise<Set<string>> {
-  const ids = new Set<string>();
+): Promise<{ triggers: Set<string>; root: string }> {
+  const triggers = new Set<string>();
+  // An event from outside is its own root.
+  let root = event.caused_by ? event.caused_by.root_event_id : event.id;
   let cause = event.caused_by;
   for (let hop = 0; cause && hop < MAX_CAUSE_DEPTH; hop++) {
-    if (cause.trigger_id) ids.add(cause.trigger_id);
-    if (cause.depth <= 1) break;
+    if (cause.trigger_id) triggers.add(cause.trigger_id);
+    // A depth-1 event's cause came from outside: it is the root.
+    if (cause.depth <= 1) {
+      root ??= cause.event_id;
+      break;
+    }
     cause = (await deps.ingest.store.getEventById(tenant, cause.event_id))?.caused_by;
   }
-  return ids;
+  // A chain broken by a missing event (erased, say) is rooted where it breaks.
+  return { triggers, root: root ?? event.id };
+}
+
+/** `run_` + a digest of (trigger, event): one run per pair, rewritten by a re-delivery. */
+export function runId(triggerId: string, eventId: string): string {
+  return `run_${digest("run", triggerId, eventId).slice(0, 40)}`;
 }
 
 export async function runTriggers(deps: TriggerEngineDeps, detail: BusDetail): Promise<EngineReport> {
@@ -179,24 +206,80 @@ export async function runTriggers(deps: TriggerEngineDeps, detail: BusDetail): P
   // BusDetailSchema validated it as a stored event; its inferred type is erased in schema.ts.
   const event = detail.event as StoredEvent;
   const parentDepth = event.caused_by?.depth ?? 0;
-  if (parentDepth >= MAX_CAUSE_DEPTH) return { skipped: "max-depth", fired: [] };
+  const grace = deps.changeGraceMs ?? TRIGGER_CHANGE_GRACE_MS;
+  const matching = (await deps.triggers.all(tenant)).filter((t) => matches(t, event, grace));
+  if (matching.length === 0)
+    return parentDepth >= MAX_CAUSE_DEPTH ? { skipped: "max-depth", fired: [] } : { fired: [] };
+
+  const causation = await causationOf(deps, tenant, event);
+  const at = new Date(deps.now()).toISOString();
+  const runs = new Map<string, TriggerRun>();
+  const runOf = (trigger: StoredTrigger): TriggerRun => {
+    let run = runs.get(trigger.id);
+    if (!run) {
+      run = {
+        id: runId(trigger.id, event.id),
+        trigger_id: trigger.id,
+        event_id: event.id,
+        event_type: event.type,
+        depth: parentDepth,
+        root_event_id: causation.root,
+        at,
+        event_received_at: event.received_at,
+        actions: [],
+      };
+      runs.set(trigger.id, run);
+    }
+    return run;
+  };
+
+  // The loop guard: the depth cap, and no trigger acts on what it caused.
+  const guarded = matching.filter((t) => parentDepth >= MAX_CAUSE_DEPTH || causation.triggers.has(t.id));
+  const active = matching.filter((t) => !guarded.includes(t));
+  for (const trigger of guarded) {
+    runOf(trigger).actions = trigger.actions.map((a, index) => ({
+      index,
+      type: a.type,
+      status: "skipped" as const,
+      reason: "loop_guard",
+    }));
+  }
+
+  let exhausted = false;
+  const reserve = async (kind: "events" | "webhooks", actionId: string): Promise<boolean> => {
+    const limit = kind === "events" ? deps.limits.eventsPerRoot : deps.limits.webhooksPerRoot;
+    const granted = await deps.budgets.reserve(tenant, causation.root, kind, actionId, limit);
+    if (!granted) exhausted = true;
+    return granted;
+  };
+  const fired: FiredTrigger[] = [];
   const causedDepth = parentDepth + 1;
 
-  const causedBy = await causingTriggers(deps, tenant, event);
-  const grace = deps.changeGraceMs ?? TRIGGER_CHANGE_GRACE_MS;
-  const matching = (await deps.triggers.all(tenant)).filter((t) => applies(t, event, causedBy, grace));
-  const fired: FiredTrigger[] = [];
-
   // 1. Appends, all of them before any webhook: a failure throws so the bus retries.
-  for (const trigger of matching) {
+  for (const trigger of active) {
+    const run = runOf(trigger);
     const inputs: Record<string, unknown>[] = [];
+    const indexes: number[] = [];
     for (const [i, action] of trigger.actions.entries()) {
       if (action.type === "webhook") continue;
-      inputs.push(actionEvent(action, actionEventId(trigger.id, event.id, i), event));
+      const id = actionEventId(trigger.id, event.id, i);
+      if (!(await reserve("events", id))) {
+        run.actions.push({ index: i, type: action.type, status: "skipped", reason: "budget" });
+        continue;
+      }
+      inputs.push(actionEvent(action, id, event));
+      indexes.push(i);
     }
-    const causedBy: CausedBy = { trigger_id: trigger.id, event_id: event.id, depth: causedDepth };
+    const causedBy: CausedBy = {
+      trigger_id: trigger.id,
+      event_id: event.id,
+      depth: causedDepth,
+      root_event_id: causation.root,
+    };
     const results = inputs.length > 0 ? await appendEvents(deps.ingest, tenant, inputs, { causedBy }) : [];
-    for (const r of results) {
+    for (const [n, r] of results.entries()) {
+      const index = indexes[n] as number;
+      const type = (trigger.actions[index] as TriggerAction).type;
       if (r.status === "conflict") {
         // The trigger changed between two deliveries of this event; the first outcome stands.
         logger.warn("trigger action already stored with another body", {
@@ -204,6 +287,15 @@ export async function runTriggers(deps: TriggerEngineDeps, detail: BusDetail): P
           trigger_id: trigger.id,
           event_id: r.event.id,
         });
+        run.actions.push({
+          index,
+          type,
+          status: "failed",
+          reason: "already stored with another body",
+          event_id: r.event.id,
+        });
+      } else {
+        run.actions.push({ index, type, status: "done", event_id: r.event.id });
       }
     }
     fired.push({
@@ -213,46 +305,105 @@ export async function runTriggers(deps: TriggerEngineDeps, detail: BusDetail): P
     });
   }
 
-  // 2. Webhooks, concurrently; each failure is recorded, never thrown.
+  // 2. Webhooks, all at once, each bounded by the sender's timeout; a failure is recorded, never thrown.
   await Promise.all(
-    matching.map(async (trigger, n) => {
-      const report = fired[n] as FiredTrigger;
-      for (const [i, action] of trigger.actions.entries()) {
-        if (action.type !== "webhook") continue;
+    active.flatMap((trigger, n) =>
+      trigger.actions.map(async (action, i) => {
+        if (action.type !== "webhook") return;
+        const run = runOf(trigger);
         const id = webhookMessageId(trigger.id, event.id, i);
+        if (!(await reserve("webhooks", id))) {
+          run.actions.push({
+            index: i,
+            type: action.type,
+            status: "skipped",
+            reason: "budget",
+            webhook_id: id,
+          });
+          return;
+        }
         const result = await deps.webhooks.send({
           url: action.url,
           id,
           payload: webhookPayload(trigger.id, detail),
           secret: trigger.secret,
         });
-        report.webhooks.push({ webhook_id: id, ok: result.ok, attempts: result.attempts });
-        if (result.ok) continue;
-        const failure = {
+        (fired[n] as FiredTrigger).webhooks.push({
           webhook_id: id,
-          trigger_id: trigger.id,
-          event_id: event.id,
-          action_index: i,
-          url: action.url,
-          status: "failed" as const,
+          ok: result.ok,
           attempts: result.attempts,
-          ...(result.lastStatus === undefined ? {} : { last_status: result.lastStatus }),
-          last_error: result.lastError ?? "unknown error",
-          failed_at: new Date(deps.now()).toISOString(),
-        };
-        // The log line is the alarm signal (metric filter on this message); the item is the record.
-        logger.error("webhook delivery failed", { tenant, ...failure });
-        try {
-          await deps.triggers.recordFailure(tenant, failure);
-        } catch (error) {
-          logger.error("could not record a webhook delivery failure", {
-            tenant,
-            webhook_id: id,
-            error: error as Error,
-          });
-        }
+        });
+        run.actions.push({
+          index: i,
+          type: action.type,
+          status: result.ok ? "done" : "failed",
+          webhook_id: id,
+          ...(result.ok ? {} : { reason: result.lastError ?? "unknown error" }),
+          ...(result.lastStatus === undefined ? {} : { http_status: result.lastStatus }),
+        });
+        if (!result.ok) await recordFailure(deps, tenant, trigger, event, i, action.url, id, result);
+      }),
+    ),
+  );
+
+  // 3. Exhaustion: logged once per causation tree (the alarm's metric filter counts this line).
+  if (exhausted && (await deps.budgets.markExhausted(tenant, causation.root))) {
+    logger.warn("causation budget exhausted", {
+      tenant,
+      root_event_id: causation.root,
+      event_id: event.id,
+      limits: deps.limits,
+    });
+  }
+  // 4. The run log: one run per trigger that matched.
+  await Promise.all(
+    [...runs.values()].map(async (run) => {
+      run.actions.sort((a, b) => a.index - b.index);
+      try {
+        await deps.runs.record(tenant, run);
+      } catch (error) {
+        logger.error("could not record a trigger run", {
+          tenant,
+          trigger_id: run.trigger_id,
+          error: error as Error,
+        });
       }
     }),
   );
-  return { fired };
+  return parentDepth >= MAX_CAUSE_DEPTH ? { skipped: "max-depth", fired: [] } : { fired };
+}
+
+async function recordFailure(
+  deps: TriggerEngineDeps,
+  tenant: string,
+  trigger: StoredTrigger,
+  event: StoredEvent,
+  actionIndex: number,
+  url: string,
+  webhookId: string,
+  result: { attempts: number; lastStatus?: number; lastError?: string },
+): Promise<void> {
+  const failure = {
+    webhook_id: webhookId,
+    trigger_id: trigger.id,
+    event_id: event.id,
+    action_index: actionIndex,
+    url,
+    status: "failed" as const,
+    attempts: result.attempts,
+    ...(result.lastStatus === undefined ? {} : { last_status: result.lastStatus }),
+    last_error: result.lastError ?? "unknown error",
+    failed_at: new Date(deps.now()).toISOString(),
+  };
+  // The log line is the alarm signal (metric filter on this message); the item is the record.
+  logger.error("webhook delivery failed", { tenant, ...failure });
+  try {
+    await deps.triggers.recordFailure(tenant, failure);
+  } catch (error) {
+    logger.error("could not record a webhook delivery failure", {
+      tenant,
+      webhook_id: webhookId,
+      error: error as Error,
+    });
+  }
 }

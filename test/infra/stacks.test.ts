@@ -40,6 +40,14 @@ function functionId(t: Template, name: string): string {
   return (found[0] as [string, Resource])[0];
 }
 
+/** The properties of the function whose construct id starts with `name`. */
+function functionProps(t: Template, name: string): Record<string, unknown> {
+  const id = functionId(t, name);
+  const found = resources(t, "AWS::Lambda::Function").find(([rid]) => rid === id);
+  if (!found) throw new Error(`no function ${name}`);
+  return found[1].Properties;
+}
+
 /** Every action granted to a function's role, over all its policies. */
 function actionsOf(t: Template, name: string): Set<string> {
   const id = functionId(t, name);
@@ -262,6 +270,59 @@ describe("API stack", () => {
       expect(lg.Properties.RetentionInDays).toBe(365);
   });
 
+  it("bulkheads the bus targets: reserved concurrency, bounded async retries, an alarmed failure queue", () => {
+    for (const [stack, reserved] of [
+      [dev, 5],
+      [prod, 50],
+    ] as const) {
+      for (const name of ["TriggerEngine", "State"]) {
+        const id = functionId(stack.api, name);
+        expect(functionProps(stack.api, name).ReservedConcurrentExecutions, name).toBe(reserved);
+        stack.api.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+          FunctionName: { Ref: id },
+          MaximumRetryAttempts: 2,
+          MaximumEventAgeInSeconds: 6 * 3600,
+          DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+        });
+      }
+    }
+    // API functions keep the account's unreserved pool.
+    expect(functionProps(dev.api, "Ingest").ReservedConcurrentExecutions).toBeUndefined();
+    dev.api.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "conversation-log-dev-BusTargetFailuresDepth",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+    });
+  });
+
+  it("alarms on exhausted causation budgets and failed webhooks, from the engine's log lines", () => {
+    for (const [metric, message] of [
+      ["CausationBudgetExhausted", "causation budget exhausted"],
+      ["WebhookDeliveryFailed", "webhook delivery failed"],
+    ]) {
+      dev.api.hasResourceProperties("AWS::Logs::MetricFilter", {
+        FilterPattern: `{ $.message = "${message}" }`,
+        MetricTransformations: [Match.objectLike({ MetricName: metric, MetricNamespace: "ConversationLog" })],
+      });
+      dev.api.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        AlarmName: `conversation-log-dev-${metric}`,
+        MetricName: metric,
+        Namespace: "ConversationLog",
+      });
+    }
+  });
+
+  it("passes the stage's automation limits to the functions that enforce them", () => {
+    for (const name of ["TriggerEngine", "Triggers"]) {
+      expect(
+        (functionProps(dev.api, name).Environment as { Variables: Record<string, string> }).Variables,
+      ).toMatchObject({
+        CAUSATION_EVENT_BUDGET: "25",
+        CAUSATION_WEBHOOK_BUDGET: "25",
+        MAX_TRIGGERS_PER_TENANT: "100",
+      });
+    }
+  });
+
   it("grants each function exactly the actions it uses; the query role cannot write", () => {
     const xray = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
     expect([...actionsOf(dev.api, "Ingest")].sort()).toEqual(
@@ -279,8 +340,10 @@ describe("API stack", () => {
     expect([...actionsOf(dev.api, "Commands")].sort()).toEqual(
       ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", ...xray].sort(),
     );
+    // Bus targets also send what they fail to their on-failure queue.
+    const failures = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"];
     expect([...actionsOf(dev.api, "State")].sort()).toEqual(
-      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", ...xray].sort(),
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", ...failures, ...xray].sort(),
     );
     expect([...actionsOf(dev.api, "Authorizer")].sort()).toEqual(["dynamodb:GetItem", ...xray].sort());
     expect([...actionsOf(dev.api, "Service")].sort()).toEqual([...xray].sort());
@@ -292,11 +355,21 @@ describe("API stack", () => {
         "dynamodb:PutItem",
         "dynamodb:Query",
         "dynamodb:UpdateItem",
+        // Run-log cursors are signed.
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
         ...xray,
       ].sort(),
     );
     expect([...actionsOf(dev.api, "TriggerEngine")].sort()).toEqual(
-      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", ...xray].sort(),
+      [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        ...failures,
+        ...xray,
+      ].sort(),
     );
     expect([...actionsOf(dev.api, "Channels")].sort()).toEqual(
       ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query", ...xray].sort(),

@@ -10,7 +10,11 @@ import type { Context, EventBridgeEvent } from "aws-lambda";
 import { Webhook as SvixWebhook } from "svix";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type BusDetail, BusDetailSchema, toBusEntry } from "#shared/bus/contract.ts";
+import { DEFAULT_AUTOMATION_LIMITS } from "#shared/config.ts";
+import { CursorCodec } from "#shared/cursor.ts";
 import type { StoredEvent } from "#shared/events/schema.ts";
+import { DynamoCausationBudgetStore } from "#shared/store/dynamo/causation-budgets.ts";
+import { DynamoTriggerRunStore } from "#shared/store/dynamo/trigger-runs.ts";
 import { DynamoTriggerStore } from "#shared/store/dynamo/triggers.ts";
 import type { EventStore } from "#shared/store/events.ts";
 import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
@@ -29,13 +33,21 @@ import { countingStore } from "../support/store.ts";
 
 const h = countingStore();
 const triggers = new DynamoTriggerStore(h.db, h.tableName);
-const triggerDeps = defaultTriggerDeps(triggers);
+const runs = new DynamoTriggerRunStore(h.db, h.tableName);
+const triggerDeps = defaultTriggerDeps({
+  triggers,
+  runs,
+  cursors: new CursorCodec(process.env.CURSOR_SECRET as string),
+});
 const deps: TriggerEngineDeps = {
   ingest: defaultIngestDeps(h.store),
   triggers,
+  runs,
+  budgets: new DynamoCausationBudgetStore(h.db, h.tableName),
   // Short backoff and timeout: the behaviour under test is the same, the suite stays fast.
   webhooks: new HttpWebhookSender({ allowLoopback: true, backoffMs: 20, timeoutMs: 2000 }),
   now: Date.now,
+  limits: DEFAULT_AUTOMATION_LIMITS,
 };
 
 const tick = () => new Promise((r) => setTimeout(r, 3));
@@ -211,7 +223,12 @@ describe("trigger engine: loops stop", () => {
 
     const events = await timeline(tenant, conversation);
     expect(events).toHaveLength(2);
-    expect(events[1]?.caused_by).toEqual({ trigger_id: trigger.id, event_id: source.id, depth: 1 });
+    expect(events[1]?.caused_by).toEqual({
+      trigger_id: trigger.id,
+      event_id: source.id,
+      depth: 1,
+      root_event_id: source.id,
+    });
     expect(reports).toHaveLength(2);
     expect(reports[1]?.fired).toEqual([]);
   });

@@ -19,6 +19,8 @@ export interface Api {
     b: string;
     aAutomations: string;
     bAutomations: string;
+    /** `automations:write` alone. */
+    aAutomationsOnly: string;
     aAdmin: string;
     bAdmin: string;
     aExport: string;
@@ -48,6 +50,7 @@ export async function startApi(): Promise<Api> {
     b: newKey(),
     aAutomations: newKey(),
     bAutomations: newKey(),
+    aAutomationsOnly: newKey(),
     aAdmin: newKey(),
     bAdmin: newKey(),
     aExport: newKey(),
@@ -58,8 +61,10 @@ export async function startApi(): Promise<Api> {
     { tenant: tenantA, key: keys.aReadOnly, scopes: ["events:read"] },
     { tenant: tenantA, key: keys.aWriteOnly, scopes: ["events:write"] },
     { tenant: tenantB, key: keys.b, scopes: ["events:read", "events:write"] },
-    { tenant: tenantA, key: keys.aAutomations, scopes: ["automations:write"] },
-    { tenant: tenantB, key: keys.bAutomations, scopes: ["automations:write"] },
+    // Triggers act with their author's authority: an automations key also reads and writes events.
+    { tenant: tenantA, key: keys.aAutomations, scopes: ["automations:write", "events:read", "events:write"] },
+    { tenant: tenantB, key: keys.bAutomations, scopes: ["automations:write", "events:read", "events:write"] },
+    { tenant: tenantA, key: keys.aAutomationsOnly, scopes: ["automations:write"] },
     { tenant: tenantA, key: keys.aAdmin, scopes: ["admin"] },
     { tenant: tenantB, key: keys.bAdmin, scopes: ["admin"] },
     { tenant: tenantA, key: keys.aExport, scopes: ["export:read"] },

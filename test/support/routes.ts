@@ -2,6 +2,7 @@
  * The use cases as the API calls them: query parameters in HTTP syntax go through the
  * routes' own schemas and mappings, so integration tests keep speaking the API's language.
  */
+import { SCOPES } from "#shared/auth/scopes.ts";
 import { parseQueryParams } from "#shared/http/parse.ts";
 import { ExportQuery, exportRequest } from "#shared/http/routes/export.ts";
 import {
@@ -42,8 +43,11 @@ export const listConversations = async (deps: ConversationQueryDeps, tenant: str
 export const planExportPage = async (deps: ExportDeps, tenant: string, raw: Raw) =>
   plan(deps, tenant, exportRequest(parseQueryParams(ExportQuery, raw)));
 
+/** Every scope: these tests are about what triggers do, not who may create them. */
+const ALL_SCOPES = [...SCOPES];
+
 export const createTrigger = async (deps: TriggerDeps, tenant: string, body: unknown) =>
-  create(deps, tenant, TriggerInputSchema.parse(body));
+  create(deps, tenant, TriggerInputSchema.parse(body), ALL_SCOPES);
 
 export const replaceTrigger = async (deps: TriggerDeps, tenant: string, id: string, body: unknown) =>
-  replace(deps, tenant, id, TriggerInputSchema.parse(body));
+  replace(deps, tenant, id, TriggerInputSchema.parse(body), ALL_SCOPES);

@@ -1,20 +1,29 @@
 /** `/v1/triggers`: tenant automations. */
 import * as z from "zod";
-import { CreatedTriggerSchema, TriggerInputSchema, TriggerSchema } from "../../triggers/schema.ts";
+import { DEFAULT_AUTOMATION_LIMITS } from "../../config.ts";
+import {
+  CreatedTriggerSchema,
+  TriggerInputSchema,
+  TriggerRunSchema,
+  TriggerSchema,
+} from "../../triggers/schema.ts";
 import {
   createTrigger,
+  DEFAULT_RUN_PAGE,
   DEFAULT_TRIGGER_PAGE,
   deleteTrigger,
   getTrigger,
+  listTriggerRuns,
   listTriggers,
+  MAX_RUN_PAGE,
   MAX_TRIGGER_PAGE,
   replaceTrigger,
   TRIGGER_ID_PATTERN,
   type TriggerDeps,
 } from "../../usecases/triggers.ts";
 import { empty, json, jsonBody, noContent, ok, problem, routesOf } from "../contract.ts";
-import { TRIGGER_EXAMPLE, TRIGGER_INPUT_EXAMPLE } from "../examples.ts";
-import { issuedId, pageSize } from "../params.ts";
+import { TRIGGER_EXAMPLE, TRIGGER_INPUT_EXAMPLE, TRIGGER_RUN_EXAMPLE } from "../examples.ts";
+import { cursor, issuedId, pageSize } from "../params.ts";
 
 const TriggerId = issuedId(TRIGGER_ID_PATTERN, "trigger", TRIGGER_EXAMPLE.id);
 const triggerPath = z.object({ trigger_id: TriggerId });
@@ -28,6 +37,11 @@ export const TriggerListQuery = z.strictObject({
     .meta({ description: "Continue after this trigger: meta.after_cursor of the previous page" }),
 });
 
+const TriggerRunsQuery = z.strictObject({
+  "page[size]": pageSize(MAX_RUN_PAGE, DEFAULT_RUN_PAGE),
+  "page[after]": cursor("page[after]", "Continue: meta.after_cursor of the previous page"),
+});
+
 const triggerBody = jsonBody(TriggerInputSchema, {
   expects: "a JSON trigger { name, enabled, when, actions }",
   examples: {
@@ -36,6 +50,9 @@ const triggerBody = jsonBody(TriggerInputSchema, {
 });
 const invalid = problem("Invalid trigger: each field error names its path, e.g. when.data.tags");
 const missing = problem("No such trigger in the caller's tenant");
+const forbidden = problem(
+  "The key lacks automations:write, or a scope the trigger's actions need: events:write to tag, close or reopen, events:read for a webhook",
+);
 const one = (description: string) =>
   ok(description, z.object({ trigger: TriggerSchema }), { trigger: TRIGGER_EXAMPLE });
 
@@ -56,9 +73,13 @@ export const TRIGGER_ROUTES = routesOf<TriggerDeps>("triggers")((route) => [
         trigger: { ...TRIGGER_EXAMPLE, webhook_secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0QMHZqgDaBE=" },
       }),
       400: invalid,
+      403: forbidden,
+      422: problem(
+        `The tenant already has the most triggers it may have (${DEFAULT_AUTOMATION_LIMITS.triggersPerTenant} by default)`,
+      ),
     },
     handle: async ({ body, caller }, deps) =>
-      json(201, { trigger: await createTrigger(deps, caller.tenant, body) }),
+      json(201, { trigger: await createTrigger(deps, caller.tenant, body, caller.scopes) }),
   }),
   route({
     operationId: "listTriggers",
@@ -109,9 +130,9 @@ export const TRIGGER_ROUTES = routesOf<TriggerDeps>("triggers")((route) => [
     summary: "Replace a trigger",
     description: "Replaces the definition; id, created_at and the signing secret stay.",
     request: { path: triggerPath, body: triggerBody },
-    responses: { 200: one("The replaced trigger"), 400: invalid, 404: missing },
+    responses: { 200: one("The replaced trigger"), 400: invalid, 403: forbidden, 404: missing },
     handle: async ({ path, body, caller }, deps) =>
-      json(200, { trigger: await replaceTrigger(deps, caller.tenant, path.trigger_id, body) }),
+      json(200, { trigger: await replaceTrigger(deps, caller.tenant, path.trigger_id, body, caller.scopes) }),
   }),
   route({
     operationId: "deleteTrigger",
@@ -126,5 +147,35 @@ export const TRIGGER_ROUTES = routesOf<TriggerDeps>("triggers")((route) => [
       await deleteTrigger(deps, caller.tenant, path.trigger_id);
       return empty();
     },
+  }),
+  route({
+    operationId: "listTriggerRuns",
+    method: "GET",
+    path: "/v1/triggers/{trigger_id}/runs",
+    tag: "Triggers",
+    scope: "automations:write",
+    summary: "What the trigger did, newest first",
+    description: `One run per event the trigger matched, kept 30 days: each action done, skipped (budget, loop_guard) or failed (with the reason or the webhook's HTTP status). page[size] 1..${MAX_RUN_PAGE}, default ${DEFAULT_RUN_PAGE}.`,
+    request: { path: triggerPath, query: TriggerRunsQuery },
+    responses: {
+      200: ok(
+        "A page of runs",
+        z.object({
+          runs: z.array(TriggerRunSchema),
+          meta: z.object({ has_more: z.boolean(), after_cursor: z.string().nullable() }),
+        }),
+        { runs: [TRIGGER_RUN_EXAMPLE], meta: { has_more: false, after_cursor: null } },
+      ),
+      400: problem("Invalid parameter or cursor"),
+      404: missing,
+    },
+    handle: async ({ path, query, caller }, deps) =>
+      json(
+        200,
+        await listTriggerRuns(deps, caller.tenant, path.trigger_id, {
+          limit: query["page[size]"],
+          ...(query["page[after]"] ? { after: query["page[after]"] } : {}),
+        }),
+      ),
   }),
 ]);

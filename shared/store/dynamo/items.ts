@@ -29,6 +29,7 @@ import {
 import type { StoredState } from "../conversation-states.ts";
 import { type PreparedEvent, positionOf } from "../events.ts";
 import type { IdempotencyRecord } from "../idempotency.ts";
+import { RUN_STATUSES, RUN_TTL_SECONDS, runPosition, type TriggerRun } from "../trigger-runs.ts";
 import type { DeliveryFailure, StoredTrigger, TriggerDefinition } from "../triggers.ts";
 import { TABLE } from "./table.ts";
 import {
@@ -44,6 +45,7 @@ import {
   tenantChannelKey,
   timeIndexKey,
   triggerKey,
+  triggerRunKey,
   updatedIndexKey,
   webhookFailureKey,
 } from "./table-keys.ts";
@@ -429,6 +431,55 @@ export const webhookFailureItem = {
       ...(lastStatus !== undefined ? { last_status: lastStatus } : {}),
       last_error: r.str("last_error"),
       failed_at: r.str("failed_at"),
+    };
+  },
+};
+
+/** A trigger run: one item per (trigger, event), expiring after {@link RUN_TTL_SECONDS}. */
+export const triggerRunItem = {
+  entity: "trigger-run",
+  encode(tenant: string, run: TriggerRun): Item {
+    return {
+      ...triggerRunKey(tenant, run.trigger_id, runPosition(run)),
+      entity: "trigger-run",
+      id: run.id,
+      trigger_id: run.trigger_id,
+      event_id: run.event_id,
+      event_type: run.event_type,
+      depth: run.depth,
+      root_event_id: run.root_event_id,
+      at: run.at,
+      event_received_at: run.event_received_at,
+      actions: run.actions.map((a) => ({ ...a })),
+      [TABLE.ttlAttribute]: Math.floor(Date.parse(run.at) / 1000) + RUN_TTL_SECONDS,
+    };
+  },
+  decode(item: Item): TriggerRun {
+    const r = new ItemReader("trigger run", item);
+    return {
+      id: r.str("id"),
+      trigger_id: r.str("trigger_id"),
+      event_id: r.str("event_id"),
+      event_type: r.str("event_type"),
+      depth: r.num("depth"),
+      root_event_id: r.str("root_event_id"),
+      at: r.str("at"),
+      event_received_at: r.str("event_received_at"),
+      actions: (r.optMapList("actions") ?? []).map((a) => {
+        const reason = a.optStr("reason");
+        const eventId = a.optStr("event_id");
+        const webhookId = a.optStr("webhook_id");
+        const httpStatus = a.optNum("http_status");
+        return {
+          index: a.num("index"),
+          type: a.str("type"),
+          status: a.oneOf("status", RUN_STATUSES),
+          ...(reason !== undefined ? { reason } : {}),
+          ...(eventId !== undefined ? { event_id: eventId } : {}),
+          ...(webhookId !== undefined ? { webhook_id: webhookId } : {}),
+          ...(httpStatus !== undefined ? { http_status: httpStatus } : {}),
+        };
+      }),
     };
   },
 };

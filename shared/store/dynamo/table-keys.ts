@@ -13,6 +13,9 @@
  * | API key (lookup) | `K#{sha256(API key)}` | `K` |
  * | API key (tenant listing) | `T#{tenant}#KEYS` | `{API key id}` |
  * | trigger | `T#{tenant}#TRG` | `{trigger id}` |
+ * | trigger count | `T#{tenant}#TRGN` | `N` |
+ * | trigger run | `T#{tenant}#TRUN#{trigger id}` | `{event received_at}#{event id}` |
+ * | causation budget | `T#{tenant}#CB#{root event id}` | `CB` |
  * | webhook delivery failure | `T#{tenant}#WHF` | `{failed_at}#{webhook id}` |
  * | channel integration (webhook lookup) | `CH#{channel id}` | `CH` |
  * | channel integration (tenant listing) | `T#{tenant}#CH` | `{channel id}` |
@@ -188,6 +191,25 @@ export function triggersPk(tenant: string): string {
 
 export function triggerKey(tenant: string, triggerId: string): TableKey {
   return { pk: triggersPk(tenant), sk: triggerId };
+}
+
+/** How many triggers the tenant has: the one item that enforces the per-tenant maximum. */
+export function triggerCountKey(tenant: string): TableKey {
+  return { pk: `${tenantPrefix(tenant)}TRGN`, sk: "N" };
+}
+
+/** One trigger's runs share a partition, newest first in a reverse Query. */
+export function triggerRunsPk(tenant: string, triggerId: string): string {
+  return `${tenantPrefix(tenant)}TRUN#${triggerId}`;
+}
+
+export function triggerRunKey(tenant: string, triggerId: string, position: string): TableKey {
+  return { pk: triggerRunsPk(tenant, triggerId), sk: position };
+}
+
+/** The budget of one causation tree, by its root (depth-0) event. */
+export function causationBudgetKey(tenant: string, rootEventId: string): TableKey {
+  return { pk: `${tenantPrefix(tenant)}CB#${rootEventId}`, sk: "CB" };
 }
 
 export function webhookFailuresPk(tenant: string): string {

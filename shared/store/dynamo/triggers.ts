@@ -7,13 +7,13 @@
  * the table is encrypted at rest, only roles confined to tenant data can reach the item, and
  * the API never returns it after the create call (docs/decisions.md).
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type {
@@ -25,7 +25,15 @@ import type {
 } from "../triggers.ts";
 import { triggerItem, webhookFailureItem } from "./items.ts";
 import { queryAll } from "./query-pages.ts";
-import { triggerKey, triggersPk, webhookFailuresPk } from "./table-keys.ts";
+import { triggerCountKey, triggerKey, triggersPk, webhookFailuresPk } from "./table-keys.ts";
+
+/** Whether a transaction was cancelled by the condition of its item at `index`. */
+function cancelledBy(error: unknown, index: number): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    error.CancellationReasons?.[index]?.Code === "ConditionalCheckFailed"
+  );
+}
 
 export class DynamoTriggerStore implements TriggerStore {
   constructor(
@@ -33,14 +41,68 @@ export class DynamoTriggerStore implements TriggerStore {
     private readonly tableName: string,
   ) {}
 
-  async create(tenant: string, trigger: StoredTrigger): Promise<void> {
-    await this.db.send(
-      new PutCommand({
+  async create(tenant: string, trigger: StoredTrigger, max: number): Promise<boolean> {
+    await this.#ensureCount(tenant);
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: triggerItem.encode(tenant, trigger),
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: triggerCountKey(tenant),
+                UpdateExpression: "SET n = n + :one",
+                ConditionExpression: "n < :max",
+                ExpressionAttributeValues: { ":one": 1, ":max": max },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (cancelledBy(error, 1)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * The count item, created on a tenant's first write since counting began: it starts at the
+   * number of triggers the tenant already has.
+   */
+  async #ensureCount(tenant: string): Promise<void> {
+    const found = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: triggerCountKey(tenant), ConsistentRead: true }),
+    );
+    if (found.Item) return;
+    const existing = await this.db.send(
+      new QueryCommand({
         TableName: this.tableName,
-        Item: triggerItem.encode(tenant, trigger),
-        ConditionExpression: "attribute_not_exists(pk)",
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": triggersPk(tenant) },
+        ConsistentRead: true,
+        Select: "COUNT",
       }),
     );
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...triggerCountKey(tenant), entity: "trigger-count", n: existing.Count ?? 0 },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+    } catch (error) {
+      // Another writer created it first: its count stands.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async get(tenant: string, id: string): Promise<StoredTrigger | undefined> {
@@ -113,17 +175,32 @@ export class DynamoTriggerStore implements TriggerStore {
   }
 
   async delete(tenant: string, id: string): Promise<boolean> {
+    await this.#ensureCount(tenant);
     try {
       await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: triggerKey(tenant, id),
-          ConditionExpression: "attribute_exists(pk)",
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: triggerKey(tenant, id),
+                ConditionExpression: "attribute_exists(pk)",
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: triggerCountKey(tenant),
+                UpdateExpression: "SET n = n - :one",
+                ExpressionAttributeValues: { ":one": 1 },
+              },
+            },
+          ],
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (cancelledBy(error, 0)) return false;
       throw error;
     }
   }
