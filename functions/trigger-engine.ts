@@ -7,7 +7,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { EventBridgeEvent } from "aws-lambda";
 import { parseBusDetail } from "#shared/bus/target.ts";
-import { loadTableName } from "#shared/config.ts";
+import { loadSecretCipher, loadTableName } from "#shared/config.ts";
 import { logger } from "#shared/logger.ts";
 import { createDocumentClient } from "#shared/store/dynamo/client.ts";
 import { DynamoEventStore } from "#shared/store/dynamo/events.ts";
@@ -23,6 +23,7 @@ const deps = {
   triggers: new DynamoTriggerStore(db, tableName),
   // In Lambda, loopback is the Runtime API: only the local runtime may call loopback receivers.
   webhooks: new HttpWebhookSender({ allowLoopback: process.env.AWS_LAMBDA_FUNCTION_NAME === undefined }),
+  secrets: await loadSecretCipher(),
   now: Date.now,
 };
 

@@ -1,7 +1,7 @@
 /**
  * Lambda entry point: `/v1/triggers`. The routes are in shared/http/routes/triggers.ts.
  */
-import { loadTableName } from "#shared/config.ts";
+import { loadSecretCipher, loadTableName } from "#shared/config.ts";
 import { httpFunction } from "#shared/http/http-function.ts";
 import { TRIGGER_ROUTES } from "#shared/http/routes/triggers.ts";
 import { createDocumentClient } from "#shared/store/dynamo/client.ts";
@@ -10,5 +10,8 @@ import { defaultTriggerDeps } from "#shared/usecases/triggers.ts";
 
 export const handler = httpFunction(
   TRIGGER_ROUTES,
-  defaultTriggerDeps(new DynamoTriggerStore(createDocumentClient(), loadTableName())),
+  defaultTriggerDeps(
+    new DynamoTriggerStore(createDocumentClient(), loadTableName()),
+    await loadSecretCipher(),
+  ),
 );

@@ -22,7 +22,7 @@ import { Operation, type Table } from "aws-cdk-lib/aws-dynamodb";
 import { type CfnRule, type EventBus, Rule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { Alias } from "aws-cdk-lib/aws-kms";
+import { Alias, type IKey } from "aws-cdk-lib/aws-kms";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
@@ -51,6 +51,8 @@ export interface ApiStackProps extends StackProps {
   table: Table;
   bus: EventBus;
   cursorSecret: ISecret;
+  /** Seals tenant secrets; functions get Encrypt-only or Decrypt-only grants from the registry. */
+  secretsKey: IKey;
   /** The data lake rule's dead-letter queue (stateful stack): alarmed here with the others. */
   lakeDeadLetterQueue?: IQueue;
 }
@@ -359,13 +361,14 @@ export class ApiStack extends Stack {
   /**
    * One function from its registry entry, with exactly the grants the entry declares:
    * DynamoDB actions confined to key prefixes with `dynamodb:LeadingKeys`, the cursor
-   * secret, the bus.
+   * secret, the bus, the secrets key (Encrypt or Decrypt, for one purpose).
    */
   #function(name: string, def: FunctionDef, props: ApiStackProps): LogFunction {
     const environment: Record<string, string> = {};
     if (def.table) environment.TABLE_NAME = props.table.tableName;
     if (def.cursorSecret) environment.CURSOR_SECRET_ARN = props.cursorSecret.secretArn;
     if (def.busPut) environment.EVENT_BUS_NAME = props.bus.eventBusName;
+    if (def.secrets) environment.SECRETS_KEY_ARN = props.secretsKey.keyArn;
     const f = new LogFunction(this, pascal(name), {
       entry: def.entry,
       description: def.description,
@@ -401,6 +404,23 @@ export class ApiStack extends Stack {
     }
     if (def.cursorSecret) props.cursorSecret.grantRead(f.fn);
     if (def.busPut) props.bus.grantPutEventsTo(f.fn);
+    if (def.secrets) {
+      // Encrypt-only or Decrypt-only, and only for the function's purpose: the channels
+      // function can seal an app secret but never read one back, the webhook function can
+      // read one but never mint one, and neither touches trigger secrets.
+      f.fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: [def.secrets.use === "seal" ? "kms:Encrypt" : "kms:Decrypt"],
+          resources: [props.secretsKey.keyArn],
+          conditions: {
+            StringEquals: { "kms:EncryptionContext:purpose": def.secrets.purpose },
+            "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["purpose", "tenant"] },
+            Null: { "kms:EncryptionContext:tenant": "false" },
+          },
+        }),
+      );
+    }
     return f;
   }
 

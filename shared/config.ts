@@ -2,8 +2,11 @@
  * Function configuration, read from the environment and validated once per container:
  * a function with a missing or malformed setting fails at cold start, not on a request.
  */
+import { readFileSync, statSync } from "node:fs";
 import * as z from "zod";
 import { CursorCodec } from "./cursor.ts";
+import type { SecretCipher } from "./secrets/cipher.ts";
+import { LOCAL_KEY_BYTES, LocalSecretCipher } from "./secrets/local.ts";
 
 const secretText = (name: string) => z.string().min(32, `${name} must be at least 32 characters`);
 
@@ -144,6 +147,76 @@ export async function loadCursorCodec(env: NodeJS.ProcessEnv = process.env): Pro
     codec = { current, previous, codec: new CursorCodec(current, previous) };
   }
   return codec.codec;
+}
+
+const SecretsEnvSchema = z.object({
+  SECRETS_KEY_ARN: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+      "SECRETS_KEY_ARN must be a KMS key ARN",
+    )
+    .optional(),
+  SECRETS_KEY_FILE: z.string().min(1, "SECRETS_KEY_FILE must name the local key file").optional(),
+  SECRETS_KEY: z
+    .string()
+    .refine(
+      (v) => Buffer.from(v, "base64").length === LOCAL_KEY_BYTES,
+      `SECRETS_KEY must be ${LOCAL_KEY_BYTES} bytes in base64`,
+    )
+    .optional(),
+});
+
+function invalid(message: string): Error {
+  return new Error(`invalid function configuration: ${message}`);
+}
+
+/** The local key file: exactly 32 bytes, readable by its owner only. */
+export function readLocalKeyFile(path: string): Buffer {
+  let key: Buffer;
+  try {
+    key = readFileSync(path);
+  } catch (cause) {
+    throw new Error(`invalid function configuration: cannot read SECRETS_KEY_FILE ${path}`, { cause });
+  }
+  if (key.length !== LOCAL_KEY_BYTES) {
+    throw invalid(
+      `SECRETS_KEY_FILE ${path} must hold exactly ${LOCAL_KEY_BYTES} bytes, it has ${key.length}`,
+    );
+  }
+  if (process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0) {
+    throw invalid(`SECRETS_KEY_FILE ${path} must be readable by its owner only (chmod 600)`);
+  }
+  return key;
+}
+
+/**
+ * The secrets cipher of the functions that seal or open tenant secrets (`channels`,
+ * `channel-webhooks`, `triggers`, `trigger-engine`), from exactly one of:
+ * - `SECRETS_KEY_ARN`: the stage's KMS key (on AWS; set by infra/api-stack.ts);
+ * - `SECRETS_KEY_FILE`: a 32-byte key file (`npm start`: `.data/secrets.key`);
+ * - `SECRETS_KEY`: the key in base64 (`npm start --in-memory`, the tests).
+ */
+export async function loadSecretCipher(env: NodeJS.ProcessEnv = process.env): Promise<SecretCipher> {
+  const parsed = SecretsEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw invalid(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  }
+  const { SECRETS_KEY_ARN: arn, SECRETS_KEY_FILE: file, SECRETS_KEY: key } = parsed.data;
+  const set = [arn, file, key].filter((v) => v !== undefined).length;
+  if (set !== 1) {
+    throw invalid(
+      `set exactly one of SECRETS_KEY_ARN (AWS KMS), SECRETS_KEY_FILE or SECRETS_KEY (local); ${set} are set`,
+    );
+  }
+  if (arn) {
+    const [{ KMSClient }, { KmsSecretCipher }] = await Promise.all([
+      import("@aws-sdk/client-kms"),
+      import("./secrets/kms.ts"),
+    ]);
+    return new KmsSecretCipher(new KMSClient({}), arn);
+  }
+  return new LocalSecretCipher(file ? readLocalKeyFile(file) : Buffer.from(key as string, "base64"));
 }
 
 /** Only the table is needed by functions that do not sign cursors (authorizer, ingest). */

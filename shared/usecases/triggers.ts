@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { monotonicFactory } from "ulid";
 import type * as z from "zod";
 import { NotFoundError } from "../errors.ts";
+import type { SecretSealer } from "../secrets/cipher.ts";
 import type { StoredTrigger, TriggerStore } from "../store/triggers.ts";
 import type { CreatedTriggerSchema, Trigger, TriggerInput } from "../triggers/schema.ts";
 
@@ -21,6 +22,8 @@ export interface TriggerDeps {
   newId: () => string;
   /** A Standard Webhooks secret, `whsec_<base64>`. */
   newSecret: () => string;
+  /** Seals the signing secret before it is stored; only the trigger engine can open it. */
+  secrets: SecretSealer;
 }
 
 /** 32 random bytes: Standard Webhooks asks for 24 to 64. */
@@ -28,9 +31,9 @@ export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString("base64")}`;
 }
 
-export function defaultTriggerDeps(triggers: TriggerStore): TriggerDeps {
+export function defaultTriggerDeps(triggers: TriggerStore, secrets: SecretSealer): TriggerDeps {
   const ulid = monotonicFactory();
-  return { triggers, now: Date.now, newId: () => `trg_${ulid()}`, newSecret: generateWebhookSecret };
+  return { triggers, now: Date.now, newId: () => `trg_${ulid()}`, newSecret: generateWebhookSecret, secrets };
 }
 
 export type CreatedTrigger = z.infer<typeof CreatedTriggerSchema>;
@@ -52,17 +55,18 @@ export async function createTrigger(
   input: TriggerInput,
 ): Promise<CreatedTrigger> {
   const at = new Date(deps.now()).toISOString();
+  // Every trigger gets its secret at create, so a webhook action added later by PUT is
+  // signed with a secret the customer has already seen. Shown once, here; stored sealed.
+  const secret = deps.newSecret();
   const trigger: StoredTrigger = {
     id: deps.newId(),
     ...input,
     created_at: at,
     updated_at: at,
-    // Every trigger gets its secret at create, so a webhook action added later by PUT is
-    // signed with a secret the customer has already seen.
-    secret: deps.newSecret(),
+    secret: await deps.secrets.seal(secret, { tenant, purpose: "trigger-webhook-secret" }),
   };
   await deps.triggers.create(tenant, trigger);
-  return { ...publicTrigger(trigger), webhook_secret: trigger.secret };
+  return { ...publicTrigger(trigger), webhook_secret: secret };
 }
 
 export async function getTrigger(deps: TriggerDeps, tenant: string, id: string): Promise<Trigger> {
@@ -77,6 +81,7 @@ export async function replaceTrigger(
   id: string,
   input: TriggerInput,
 ): Promise<Trigger> {
+  // The definition only: the sealed secret stays as it is (docs/decisions.md, "Secrets at rest").
   const replaced = await deps.triggers.replace(tenant, id, input, new Date(deps.now()).toISOString());
   if (!replaced) throw new NotFoundError(`no trigger ${id}`);
   return publicTrigger(replaced);

@@ -10,6 +10,7 @@ import type { Context, EventBridgeEvent } from "aws-lambda";
 import { Webhook as SvixWebhook } from "svix";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type BusDetail, BusDetailSchema, toBusEntry } from "#shared/bus/contract.ts";
+import { loadSecretCipher } from "#shared/config.ts";
 import type { StoredEvent } from "#shared/events/schema.ts";
 import { DynamoTriggerStore } from "#shared/store/dynamo/triggers.ts";
 import type { EventStore } from "#shared/store/events.ts";
@@ -29,12 +30,15 @@ import { countingStore } from "../support/store.ts";
 
 const h = countingStore();
 const triggers = new DynamoTriggerStore(h.db, h.tableName);
-const triggerDeps = defaultTriggerDeps(triggers);
+// The cipher the handlers load: the same key (SECRETS_KEY, test/support/env.ts).
+const secrets = await loadSecretCipher();
+const triggerDeps = defaultTriggerDeps(triggers, secrets);
 const deps: TriggerEngineDeps = {
   ingest: defaultIngestDeps(h.store),
   triggers,
   // Short backoff and timeout: the behaviour under test is the same, the suite stays fast.
   webhooks: new HttpWebhookSender({ allowLoopback: true, backoffMs: 20, timeoutMs: 2000 }),
+  secrets,
   now: Date.now,
 };
 
