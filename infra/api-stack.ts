@@ -19,9 +19,9 @@ import {
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Operation, type Table } from "aws-cdk-lib/aws-dynamodb";
-import { type CfnRule, type EventBus, Rule } from "aws-cdk-lib/aws-events";
+import { type CfnRule, type EventBus, EventBusPolicy, Rule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { AnyPrincipal, Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Alias, type IKey } from "aws-cdk-lib/aws-kms";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
@@ -31,6 +31,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
 import type { Construct } from "constructs";
+import { BUS_SOURCE } from "#shared/bus/contract.ts";
 import { BUS_RULES, PUBLISH_STREAM_FILTER } from "#shared/bus/rules.ts";
 import {
   AUTHORIZER_FUNCTION,
@@ -270,6 +271,29 @@ export class ApiStack extends Stack {
         filters: [{ pattern: JSON.stringify(PUBLISH_STREAM_FILTER) }],
       }),
     );
+
+    // --- Bus policy: only the publisher puts the log's own events on the bus ---
+    // Anyone else in the account with events:PutEvents could otherwise put a detail with
+    // another tenant's id, and the trigger engine would act on it (docs/decisions.md).
+    new EventBusPolicy(this, "BusPolicy", {
+      eventBus: bus,
+      statementId: "only-the-publisher-puts-conversation-log-events",
+      statement: new PolicyStatement({
+        sid: "only-the-publisher-puts-conversation-log-events",
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ["events:PutEvents"],
+        resources: [bus.eventBusArn],
+        conditions: {
+          // events:source is multivalued (one value per entry of the call): any entry counts.
+          "ForAnyValue:StringEquals": { "events:source": [BUS_SOURCE] },
+          // The role's ARN, whatever the session name: only the publish function's role.
+          ArnNotEquals: { "aws:PrincipalArn": (this.functions.publish as LogFunction).fn.role?.roleArn },
+          // Not EventBridge itself (archive replays) or any other AWS service principal.
+          BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
+        },
+      }).toJSON(),
+    });
 
     // --- Bus rules, from the shared definitions ---
     const ruleDlq = new Queue(this, "RuleTargetDlq", {

@@ -424,6 +424,37 @@ describe("API stack", () => {
     }
   });
 
+  it("denies PutEvents of the log's source on the bus to every principal but the publisher's role", () => {
+    const policies = resources(dev.api, "AWS::Events::EventBusPolicy");
+    expect(policies).toHaveLength(1);
+    const [, policy] = policies[0] as [string, Resource];
+    expect(policy.Properties).toEqual({
+      EventBusName: { "Fn::ImportValue": expect.stringMatching(/Bus/) },
+      StatementId: "only-the-publisher-puts-conversation-log-events",
+      Statement: {
+        Sid: "only-the-publisher-puts-conversation-log-events",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: "events:PutEvents",
+        Resource: { "Fn::ImportValue": expect.stringMatching(/Bus.*Arn/) },
+        Condition: {
+          "ForAnyValue:StringEquals": { "events:source": ["conversation-log"] },
+          ArnNotEquals: {
+            "aws:PrincipalArn": { "Fn::GetAtt": [expect.stringMatching(/^PublishFnServiceRole/), "Arn"] },
+          },
+          BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
+        },
+      },
+    });
+    // The publisher's role is the one that may: it is the publish function's.
+    const publish = resources(dev.api, "AWS::Lambda::Function").find(
+      ([id]) => id === functionId(dev.api, "Publish"),
+    )?.[1] as Resource;
+    const role = (policy.Properties.Statement as { Condition: { ArnNotEquals: Record<string, unknown> } })
+      .Condition.ArnNotEquals["aws:PrincipalArn"];
+    expect(role).toEqual(publish.Properties.Role);
+  });
+
   it("feeds the publisher from the stream with failure handling, only for event inserts", () => {
     dev.api.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
       FunctionName: { Ref: functionId(dev.api, "Publish") },

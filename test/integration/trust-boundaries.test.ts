@@ -1,18 +1,22 @@
 /**
  * Secrets and trust boundaries against the real DynamoDB Local (docs/decisions.md, "Secrets at
- * rest"):
+ * rest" and "The bus and who may put on it"):
  * - a created channel's and trigger's stored items hold no plaintext secret (the raw items);
  * - a sealed secret moved into another tenant's item does not open: the webhook is refused,
  *   the trigger's webhook is not sent;
- * - legacy plaintext items still verify and sign, and `seal-legacy` seals them in place.
+ * - legacy plaintext items still verify and sign, and `seal-legacy` seals them in place;
+ * - the trigger engine's handler refuses a bus detail it cannot attribute to a stored event.
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { Context, EventBridgeEvent } from "aws-lambda";
 import { Webhook as SvixWebhook } from "svix";
 import { ulid } from "ulid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toBusEntry } from "#shared/bus/contract.ts";
+import { UnattributableBusEventError } from "#shared/bus/target.ts";
 import { loadSecretCipher } from "#shared/config.ts";
 import type { StoredEvent } from "#shared/events/schema.ts";
 import { SecretOpenError } from "#shared/secrets/cipher.ts";
@@ -270,5 +274,95 @@ describe("legacy plaintext secrets", () => {
 
     const again = await sealLegacySecrets(h.db, h.tableName, secrets);
     expect(again.found).toEqual({ triggers: 0, channels: 0 });
+  });
+});
+
+describe("bus targets attribute the detail (trigger engine handler)", () => {
+  const busEvent = (detail: unknown): EventBridgeEvent<string, unknown> => ({
+    version: "0",
+    id: uniqueId("bus"),
+    "detail-type": "ConversationTagged",
+    source: "conversation-log",
+    account: "000000000000",
+    time: new Date().toISOString(),
+    region: "local",
+    resources: [],
+    detail,
+  });
+  const closeSpam = {
+    name: "close spam",
+    when: { type: ["ConversationTagged"], data: { tags: ["spam"] } },
+    actions: [{ type: "close", reason: "spam" }],
+  };
+  const detailOf = (tenant: string, event: StoredEvent) =>
+    JSON.parse(toBusEntry("bus", tenant, event).Detail) as { tenant_id: string; event: Json };
+
+  async function timeline(tenant: string, conversation: string): Promise<string[]> {
+    const page = await h.store.queryTimeline(tenant, conversation, {
+      direction: "asc",
+      limit: 10,
+      filters: {},
+    });
+    return page.items.map((e) => e.type);
+  }
+
+  it("acts on a detail that is the stored event", async () => {
+    const { handler } = await import("#functions/trigger-engine.ts");
+    const tenant = uniqueTenant("bus");
+    await createTrigger(triggerDeps, tenant, closeSpam);
+    await tick();
+    const source = await tagSpam(tenant);
+    await handler(busEvent(detailOf(tenant, source)), {} as Context);
+    expect(await timeline(tenant, source.conversation_id)).toEqual([
+      "ConversationTagged",
+      "ConversationClosed",
+    ]);
+  });
+
+  it.each([
+    ["another tenant's stored event, claimed for this tenant", "not-stored"],
+    ["an event id the log never stored", "not-stored"],
+    ["a stored event with changed content", "differs"],
+    ["a stored event with another sequence", "differs"],
+  ])("refuses %s, before acting", async (what, reason) => {
+    const { handler } = await import("#functions/trigger-engine.ts");
+    const [victim, other] = [uniqueTenant("bus"), uniqueTenant("bus")];
+    await createTrigger(triggerDeps, victim, closeSpam);
+    await tick();
+    const conversation = uniqueId("c");
+    const stored = await ingest(
+      engine.ingest,
+      victim,
+      anEvent("ConversationTagged", { tags: ["billing"] }, { conversation_id: conversation }),
+    );
+    if (stored.kind !== "single") throw new Error("expected a single event");
+    const foreign = await tagSpam(other, conversation);
+
+    const detail = {
+      "another tenant's stored event, claimed for this tenant": {
+        ...detailOf(other, foreign),
+        tenant_id: victim,
+      },
+      "an event id the log never stored": {
+        ...detailOf(victim, stored.event),
+        event: { ...detailOf(victim, stored.event).event, id: uniqueId("never"), data: { tags: ["spam"] } },
+      },
+      "a stored event with changed content": {
+        ...detailOf(victim, stored.event),
+        event: { ...detailOf(victim, stored.event).event, data: { tags: ["spam"] } },
+      },
+      "a stored event with another sequence": {
+        ...detailOf(victim, stored.event),
+        event: { ...detailOf(victim, stored.event).event, sequence: foreign.sequence },
+      },
+    }[what];
+
+    const error = await handler(busEvent(detail), {} as Context).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UnattributableBusEventError);
+    expect((error as UnattributableBusEventError).reason).toBe(reason);
+    expect(await timeline(victim, conversation)).toEqual(["ConversationTagged"]);
   });
 });
