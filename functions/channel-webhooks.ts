@@ -2,7 +2,7 @@
  * Lambda entry point: the providers' webhook routes. The routes are in
  * shared/http/routes/channel-webhooks.ts.
  */
-import { loadTableName } from "#shared/config.ts";
+import { loadSecretCipher, loadTableName } from "#shared/config.ts";
 import { httpFunction } from "#shared/http/http-function.ts";
 import { CHANNEL_WEBHOOK_ROUTES } from "#shared/http/routes/channel-webhooks.ts";
 import { DynamoChannelIntegrationStore } from "#shared/store/dynamo/channel-integrations.ts";
@@ -19,5 +19,6 @@ export const handler = httpFunction(
   defaultChannelIntegrationDeps(
     new DynamoChannelIntegrationStore(db, tableName),
     defaultIngestDeps(new DynamoEventStore(db, tableName)),
+    await loadSecretCipher(),
   ),
 );

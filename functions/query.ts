@@ -2,8 +2,7 @@
  * Lambda entry point: timeline, time-range and conversation-state reads. The routes are in
  * shared/http/routes/query.ts.
  */
-import { loadConfig } from "#shared/config.ts";
-import { CursorCodec } from "#shared/cursor.ts";
+import { loadConfig, loadCursorCodec } from "#shared/config.ts";
 import { httpFunction } from "#shared/http/http-function.ts";
 import { QUERY_ROUTES } from "#shared/http/routes/query.ts";
 import { createDocumentClient } from "#shared/store/dynamo/client.ts";
@@ -13,8 +12,13 @@ import { DynamoEventStore } from "#shared/store/dynamo/events.ts";
 const config = await loadConfig();
 const db = createDocumentClient();
 
-export const handler = httpFunction(QUERY_ROUTES, {
+const deps = {
   store: new DynamoEventStore(db, config.tableName),
   states: new DynamoConversationStateStore(db, config.tableName),
-  cursors: new CursorCodec(config.cursorSecret),
+  cursors: await loadCursorCodec(),
+};
+
+// The cursor secrets are re-read every few minutes, so a rotation needs no redeploy.
+export const handler = httpFunction(QUERY_ROUTES, deps).before(async () => {
+  deps.cursors = await loadCursorCodec();
 });

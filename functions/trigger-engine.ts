@@ -1,13 +1,14 @@
 /**
  * Lambda entry point: the trigger engine, a bus rule target (`shared/bus/rules.ts`). It
  * receives one EventBridge event and throws only when appending action events failed, or when
- * the event's detail breaks the bus contract (docs/architecture.md, "Bus targets").
+ * the event's detail breaks the bus contract or is not an event the log stored
+ * (docs/architecture.md, "Bus targets").
  */
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { EventBridgeEvent } from "aws-lambda";
-import { parseBusDetail } from "#shared/bus/target.ts";
-import { loadAutomationLimits, loadTableName } from "#shared/config.ts";
+import { attributeBusDetail, parseBusDetail } from "#shared/bus/target.ts";
+import { loadAutomationLimits, loadSecretCipher, loadTableName } from "#shared/config.ts";
 import { logger } from "#shared/logger.ts";
 import { DynamoCausationBudgetStore } from "#shared/store/dynamo/causation-budgets.ts";
 import { createDocumentClient } from "#shared/store/dynamo/client.ts";
@@ -27,6 +28,7 @@ const deps: TriggerEngineDeps = {
   budgets: new DynamoCausationBudgetStore(db, tableName),
   // In Lambda, loopback is the Runtime API: only the local runtime may call loopback receivers.
   webhooks: new HttpWebhookSender({ allowLoopback: process.env.AWS_LAMBDA_FUNCTION_NAME === undefined }),
+  secrets: await loadSecretCipher(),
   now: Date.now,
   limits: loadAutomationLimits(),
 };
@@ -36,6 +38,9 @@ export const handler = middy<EventBridgeEvent<string, unknown>>()
   .handler(async (busEvent) => {
     // A detail that breaks the contract throws MalformedBusEventError (docs/architecture.md, "Bus targets").
     const detail = parseBusDetail(busEvent);
+    // A detail that is not an event the log stored throws UnattributableBusEventError: the
+    // engine acts on stored events only (docs/architecture.md, "Bus targets").
+    await attributeBusDetail(deps.ingest.store, busEvent, detail);
     const report = await runTriggers(deps, detail);
     if (report.fired.length > 0) logger.info("triggers fired", { event_id: detail.event.id, ...report });
   });

@@ -2,8 +2,7 @@
  * Lambda entry point: `/v1/triggers` and their run logs. The routes are in
  * shared/http/routes/triggers.ts.
  */
-import { loadAutomationLimits, loadConfig } from "#shared/config.ts";
-import { CursorCodec } from "#shared/cursor.ts";
+import { loadAutomationLimits, loadConfig, loadCursorCodec, loadSecretCipher } from "#shared/config.ts";
 import { httpFunction } from "#shared/http/http-function.ts";
 import { TRIGGER_ROUTES } from "#shared/http/routes/triggers.ts";
 import { createDocumentClient } from "#shared/store/dynamo/client.ts";
@@ -14,14 +13,17 @@ import { defaultTriggerDeps } from "#shared/usecases/triggers.ts";
 const config = await loadConfig();
 const db = createDocumentClient();
 
-export const handler = httpFunction(
-  TRIGGER_ROUTES,
-  defaultTriggerDeps(
-    {
-      triggers: new DynamoTriggerStore(db, config.tableName),
-      runs: new DynamoTriggerRunStore(db, config.tableName),
-      cursors: new CursorCodec(config.cursorSecret),
-    },
-    loadAutomationLimits().triggersPerTenant,
-  ),
+const deps = defaultTriggerDeps(
+  {
+    triggers: new DynamoTriggerStore(db, config.tableName),
+    runs: new DynamoTriggerRunStore(db, config.tableName),
+    cursors: await loadCursorCodec(),
+    secrets: await loadSecretCipher(),
+  },
+  loadAutomationLimits().triggersPerTenant,
 );
+
+// The cursor secrets are re-read every few minutes, so a rotation needs no redeploy.
+export const handler = httpFunction(TRIGGER_ROUTES, deps).before(async () => {
+  deps.cursors = await loadCursorCodec();
+});

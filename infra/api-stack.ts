@@ -19,10 +19,10 @@ import {
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Operation, type Table } from "aws-cdk-lib/aws-dynamodb";
-import { type CfnRule, type EventBus, Rule } from "aws-cdk-lib/aws-events";
+import { type CfnRule, type EventBus, EventBusPolicy, Rule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { Alias } from "aws-cdk-lib/aws-kms";
+import { AnyPrincipal, Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Alias, type IKey } from "aws-cdk-lib/aws-kms";
 import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
@@ -32,6 +32,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
 import type { Construct } from "constructs";
+import { BUS_SOURCE } from "#shared/bus/contract.ts";
 import { BUS_RULES, PUBLISH_STREAM_FILTER } from "#shared/bus/rules.ts";
 import { AUTOMATION_LIMIT_VARS, type AutomationLimits } from "#shared/config.ts";
 import {
@@ -54,6 +55,8 @@ export interface ApiStackProps extends StackProps {
   table: Table;
   bus: EventBus;
   cursorSecret: ISecret;
+  /** Seals tenant secrets; functions get Encrypt-only or Decrypt-only grants from the registry. */
+  secretsKey: IKey;
   /** The data lake rule's dead-letter queue (stateful stack): alarmed here with the others. */
   lakeDeadLetterQueue?: IQueue;
 }
@@ -272,6 +275,29 @@ export class ApiStack extends Stack {
       }),
     );
 
+    // --- Bus policy: only the publisher puts the log's own events on the bus ---
+    // Anyone else in the account with events:PutEvents could otherwise put a detail with
+    // another tenant's id, and the trigger engine would act on it (docs/decisions.md).
+    new EventBusPolicy(this, "BusPolicy", {
+      eventBus: bus,
+      statementId: "only-the-publisher-puts-conversation-log-events",
+      statement: new PolicyStatement({
+        sid: "only-the-publisher-puts-conversation-log-events",
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ["events:PutEvents"],
+        resources: [bus.eventBusArn],
+        conditions: {
+          // events:source is multivalued (one value per entry of the call): any entry counts.
+          "ForAnyValue:StringEquals": { "events:source": [BUS_SOURCE] },
+          // The role's ARN, whatever the session name: only the publish function's role.
+          ArnNotEquals: { "aws:PrincipalArn": (this.functions.publish as LogFunction).fn.role?.roleArn },
+          // Not EventBridge itself (archive replays) or any other AWS service principal.
+          BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
+        },
+      }).toJSON(),
+    });
+
     // --- Bus rules, from the shared definitions ---
     const ruleDlq = new Queue(this, "RuleTargetDlq", {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -408,13 +434,14 @@ export class ApiStack extends Stack {
   /**
    * One function from its registry entry, with exactly the grants the entry declares:
    * DynamoDB actions confined to key prefixes with `dynamodb:LeadingKeys`, the cursor
-   * secret, the bus.
+   * secret, the bus, the secrets key (Encrypt or Decrypt, for one purpose).
    */
   #function(name: string, def: FunctionDef, props: ApiStackProps): LogFunction {
     const environment: Record<string, string> = {};
     if (def.table) environment.TABLE_NAME = props.table.tableName;
     if (def.cursorSecret) environment.CURSOR_SECRET_ARN = props.cursorSecret.secretArn;
     if (def.busPut) environment.EVENT_BUS_NAME = props.bus.eventBusName;
+    if (def.secrets) environment.SECRETS_KEY_ARN = props.secretsKey.keyArn;
     if (def.automationLimits) {
       for (const [name, variable] of Object.entries(AUTOMATION_LIMIT_VARS) as [
         keyof AutomationLimits,
@@ -466,6 +493,23 @@ export class ApiStack extends Stack {
     }
     if (def.cursorSecret) props.cursorSecret.grantRead(f.fn);
     if (def.busPut) props.bus.grantPutEventsTo(f.fn);
+    if (def.secrets) {
+      // Encrypt-only or Decrypt-only, and only for the function's purpose: the channels
+      // function can seal an app secret but never read one back, the webhook function can
+      // read one but never mint one, and neither touches trigger secrets.
+      f.fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: [def.secrets.use === "seal" ? "kms:Encrypt" : "kms:Decrypt"],
+          resources: [props.secretsKey.keyArn],
+          conditions: {
+            StringEquals: { "kms:EncryptionContext:purpose": def.secrets.purpose },
+            "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["purpose", "tenant"] },
+            Null: { "kms:EncryptionContext:tenant": "false" },
+          },
+        }),
+      );
+    }
     return f;
   }
 

@@ -28,6 +28,7 @@ export function buildApp(app: App, stage: string): { stateful: StatefulStack; ap
     table: stateful.table,
     bus: stateful.bus,
     cursorSecret: stateful.cursorSecret,
+    secretsKey: stateful.secretsKey,
     lakeDeadLetterQueue: stateful.dataLake.deadLetterQueue,
   });
   api.addStackDependency(stateful);

@@ -1,6 +1,7 @@
 /**
  * Stateful resources: the table (from the shared definition), the event bus and its
- * archive, the cursor-signing secret, and the data lake fed from the bus. Kept apart from the
+ * archive, the cursor-signing secret, the key that seals tenant secrets, and the data lake
+ * fed from the bus. Kept apart from the
  * functions and API, so those can be replaced freely without touching data.
  */
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
@@ -13,6 +14,7 @@ import {
   TableEncryption,
 } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus } from "aws-cdk-lib/aws-events";
+import { Key } from "aws-cdk-lib/aws-kms";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { TABLE } from "#shared/store/dynamo/table.ts";
@@ -27,6 +29,8 @@ export class StatefulStack extends Stack {
   readonly table: Table;
   readonly bus: EventBus;
   readonly cursorSecret: Secret;
+  /** Seals tenant secrets at rest (WhatsApp app secrets, trigger signing secrets). */
+  readonly secretsKey: Key;
   readonly dataLake: DataLake;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -79,7 +83,16 @@ export class StatefulStack extends Stack {
     Validations.of(this.cursorSecret).acknowledge({
       id: "AwsSolutions-SMG4",
       reason:
-        "Rotating the cursor key would invalidate every outstanding pagination cursor; it is rotated by a planned, announced redeploy instead.",
+        'Rotated on demand by putting a new version (docs/decisions.md, "Cursor secret rotation"); the functions verify with AWSCURRENT and AWSPREVIOUS. A scheduled rotation Lambda would only add cost for a value nothing outside the service reads.',
+    });
+
+    // Tenant secrets are sealed with this key, bound to tenant and purpose (encryption
+    // context); the api stack grants Encrypt-only or Decrypt-only per function.
+    this.secretsKey = new Key(this, "SecretsKey", {
+      alias: `alias/${TABLE.baseName}-${config.stage}-secrets`,
+      description: `Conversation Log (${config.stage}): seals channel and trigger webhook secrets at rest`,
+      enableKeyRotation: true,
+      removalPolicy: config.removalPolicy,
     });
 
     // Every bus event into S3 (Firehose), queryable with Athena: docs/data-lake.md.

@@ -2,11 +2,18 @@
  * Function configuration, read from the environment and validated once per container:
  * a function with a missing or malformed setting fails at cold start, not on a request.
  */
+import { readFileSync, statSync } from "node:fs";
 import * as z from "zod";
+import { CursorCodec } from "./cursor.ts";
+import type { SecretCipher } from "./secrets/cipher.ts";
+import { LOCAL_KEY_BYTES, LocalSecretCipher } from "./secrets/local.ts";
+
+const secretText = (name: string) => z.string().min(32, `${name} must be at least 32 characters`);
 
 const EnvSchema = z.object({
   TABLE_NAME: z.string().min(3, "TABLE_NAME must name the DynamoDB table"),
-  CURSOR_SECRET: z.string().min(32, "CURSOR_SECRET must be at least 32 characters").optional(),
+  CURSOR_SECRET: secretText("CURSOR_SECRET").optional(),
+  CURSOR_SECRET_PREVIOUS: secretText("CURSOR_SECRET_PREVIOUS").optional(),
   CURSOR_SECRET_ARN: z
     .string()
     .startsWith("arn:", "CURSOR_SECRET_ARN must be a Secrets Manager ARN")
@@ -15,7 +22,10 @@ const EnvSchema = z.object({
 
 export interface Config {
   tableName: string;
+  /** Signs new cursors. */
   cursorSecret: string;
+  /** Still verifies cursors signed before the last rotation; absent on a never-rotated secret. */
+  cursorSecretPrevious?: string;
 }
 
 function parseEnv(env: NodeJS.ProcessEnv) {
@@ -27,27 +37,186 @@ function parseEnv(env: NodeJS.ProcessEnv) {
   return parsed.data;
 }
 
+/** The cursor-signing secrets: the one that signs, and the one before it (docs/decisions.md, "Cursor secret rotation"). */
+export interface CursorSecrets {
+  current: string;
+  previous?: string;
+}
+
+/** Reads one version stage of a secret; undefined when the secret has no version in that stage. */
+export type SecretVersionFetcher = (
+  arn: string,
+  stage: "AWSCURRENT" | "AWSPREVIOUS",
+) => Promise<string | undefined>;
+
 /**
- * Loads the query function's configuration. In AWS the cursor-signing secret lives in
- * Secrets Manager (`CURSOR_SECRET_ARN`, fetched once per container with Powertools
- * Parameters); locally it comes straight from `CURSOR_SECRET`.
+ * Secrets Manager through Powertools Parameters. Powertools caches by secret name only, not
+ * by version stage, so its cache is off here (`maxAge: 0`) and {@link loadCursorSecrets}
+ * caches both stages itself, absence included.
+ */
+const fetchFromSecretsManager: SecretVersionFetcher = async (arn, stage) => {
+  const { SecretsProvider } = await import("@aws-lambda-powertools/parameters/secrets");
+  const { ParameterNotFoundError } = await import("@aws-lambda-powertools/parameters/errors");
+  secretsProvider ??= new SecretsProvider();
+  try {
+    const value = await secretsProvider.get(arn, {
+      maxAge: 0,
+      sdkOptions: { VersionStage: stage },
+      throwOnMissing: true,
+    });
+    return typeof value === "string" ? value : undefined;
+  } catch (error) {
+    // A never-rotated secret has no AWSPREVIOUS version.
+    if (stage === "AWSPREVIOUS" && error instanceof ParameterNotFoundError) return undefined;
+    throw error;
+  }
+};
+let secretsProvider: import("@aws-lambda-powertools/parameters/secrets").SecretsProvider | undefined;
+
+/** How long a container keeps the cursor secrets before reading them again: a rotation reaches every container within this. */
+export const CURSOR_SECRET_MAX_AGE_MS = 300_000;
+const cursorSecretCache = new Map<string, { secrets: CursorSecrets; until: number }>();
+
+const tooShort = (which: string) =>
+  new Error(
+    `invalid function configuration: the ${which} cursor secret must be a string of at least 32 characters`,
+  );
+
+/**
+ * The cursor-signing secrets. In AWS they live in Secrets Manager (`CURSOR_SECRET_ARN`): the
+ * `AWSCURRENT` version signs, the `AWSPREVIOUS` one (if the secret was ever rotated) still
+ * verifies; both are read again every {@link CURSOR_SECRET_MAX_AGE_MS}, so a function calls this
+ * on every invocation. Locally they come from `CURSOR_SECRET` and `CURSOR_SECRET_PREVIOUS`.
+ */
+export async function loadCursorSecrets(
+  env: NodeJS.ProcessEnv = process.env,
+  fetch: SecretVersionFetcher = fetchFromSecretsManager,
+  now: () => number = Date.now,
+): Promise<CursorSecrets> {
+  const data = parseEnv(env);
+  if (data.CURSOR_SECRET) {
+    return {
+      current: data.CURSOR_SECRET,
+      ...(data.CURSOR_SECRET_PREVIOUS ? { previous: data.CURSOR_SECRET_PREVIOUS } : {}),
+    };
+  }
+  const arn = data.CURSOR_SECRET_ARN;
+  if (!arn) throw new Error("invalid function configuration: set CURSOR_SECRET or CURSOR_SECRET_ARN");
+  const cached = cursorSecretCache.get(arn);
+  if (cached && cached.until > now()) return cached.secrets;
+  let current: string | undefined;
+  let previous: string | undefined;
+  try {
+    [current, previous] = await Promise.all([fetch(arn, "AWSCURRENT"), fetch(arn, "AWSPREVIOUS")]);
+  } catch (error) {
+    // A failed refresh keeps the secrets this container has (cursors keep working) and
+    // tries again in 30 s, not on every invocation.
+    if (!cached) throw error;
+    cached.until = now() + 30_000;
+    return cached.secrets;
+  }
+  if (typeof current !== "string" || current.length < 32) throw tooShort("current");
+  if (previous !== undefined && previous.length < 32) throw tooShort("previous");
+  const secrets: CursorSecrets = { current, ...(previous !== undefined ? { previous } : {}) };
+  cursorSecretCache.set(arn, { secrets, until: now() + CURSOR_SECRET_MAX_AGE_MS });
+  return secrets;
+}
+
+/**
+ * Loads the query and export functions' configuration: the table and the cursor secrets
+ * ({@link loadCursorSecrets}).
  */
 export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  const data = parseEnv(env);
-  let cursorSecret = data.CURSOR_SECRET;
-  if (!cursorSecret && data.CURSOR_SECRET_ARN) {
-    const { getSecret } = await import("@aws-lambda-powertools/parameters/secrets");
-    const value = await getSecret(data.CURSOR_SECRET_ARN, { maxAge: 3600 });
-    if (typeof value !== "string" || value.length < 32) {
-      throw new Error(
-        "invalid function configuration: the cursor secret must be a string of at least 32 characters",
-      );
-    }
-    cursorSecret = value;
+  const { current, previous } = await loadCursorSecrets(env);
+  return {
+    tableName: parseEnv(env).TABLE_NAME,
+    cursorSecret: current,
+    ...(previous !== undefined ? { cursorSecretPrevious: previous } : {}),
+  };
+}
+
+let codec: { current: string; previous: string | undefined; codec: CursorCodec } | undefined;
+
+/**
+ * The cursor codec for the current secrets: signs with the current one, verifies with either.
+ * The same instance while the secrets stay the same; call it per invocation (it is cached).
+ */
+export async function loadCursorCodec(env: NodeJS.ProcessEnv = process.env): Promise<CursorCodec> {
+  const { current, previous } = await loadCursorSecrets(env);
+  if (!codec || codec.current !== current || codec.previous !== previous) {
+    codec = { current, previous, codec: new CursorCodec(current, previous) };
   }
-  if (!cursorSecret)
-    throw new Error("invalid function configuration: set CURSOR_SECRET or CURSOR_SECRET_ARN");
-  return { tableName: data.TABLE_NAME, cursorSecret };
+  return codec.codec;
+}
+
+const SecretsEnvSchema = z.object({
+  SECRETS_KEY_ARN: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+      "SECRETS_KEY_ARN must be a KMS key ARN",
+    )
+    .optional(),
+  SECRETS_KEY_FILE: z.string().min(1, "SECRETS_KEY_FILE must name the local key file").optional(),
+  SECRETS_KEY: z
+    .string()
+    .refine(
+      (v) => Buffer.from(v, "base64").length === LOCAL_KEY_BYTES,
+      `SECRETS_KEY must be ${LOCAL_KEY_BYTES} bytes in base64`,
+    )
+    .optional(),
+});
+
+function invalid(message: string): Error {
+  return new Error(`invalid function configuration: ${message}`);
+}
+
+/** The local key file: exactly 32 bytes, readable by its owner only. */
+export function readLocalKeyFile(path: string): Buffer {
+  let key: Buffer;
+  try {
+    key = readFileSync(path);
+  } catch (cause) {
+    throw new Error(`invalid function configuration: cannot read SECRETS_KEY_FILE ${path}`, { cause });
+  }
+  if (key.length !== LOCAL_KEY_BYTES) {
+    throw invalid(
+      `SECRETS_KEY_FILE ${path} must hold exactly ${LOCAL_KEY_BYTES} bytes, it has ${key.length}`,
+    );
+  }
+  if (process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0) {
+    throw invalid(`SECRETS_KEY_FILE ${path} must be readable by its owner only (chmod 600)`);
+  }
+  return key;
+}
+
+/**
+ * The secrets cipher of the functions that seal or open tenant secrets (`channels`,
+ * `channel-webhooks`, `triggers`, `trigger-engine`), from exactly one of:
+ * - `SECRETS_KEY_ARN`: the stage's KMS key (on AWS; set by infra/api-stack.ts);
+ * - `SECRETS_KEY_FILE`: a 32-byte key file (`npm start`: `.data/secrets.key`);
+ * - `SECRETS_KEY`: the key in base64 (`npm start --in-memory`, the tests).
+ */
+export async function loadSecretCipher(env: NodeJS.ProcessEnv = process.env): Promise<SecretCipher> {
+  const parsed = SecretsEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw invalid(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  }
+  const { SECRETS_KEY_ARN: arn, SECRETS_KEY_FILE: file, SECRETS_KEY: key } = parsed.data;
+  const set = [arn, file, key].filter((v) => v !== undefined).length;
+  if (set !== 1) {
+    throw invalid(
+      `set exactly one of SECRETS_KEY_ARN (AWS KMS), SECRETS_KEY_FILE or SECRETS_KEY (local); ${set} are set`,
+    );
+  }
+  if (arn) {
+    const [{ KMSClient }, { KmsSecretCipher }] = await Promise.all([
+      import("@aws-sdk/client-kms"),
+      import("./secrets/kms.ts"),
+    ]);
+    return new KmsSecretCipher(new KMSClient({}), arn);
+  }
+  return new LocalSecretCipher(file ? readLocalKeyFile(file) : Buffer.from(key as string, "base64"));
 }
 
 /** Only the table is needed by functions that do not sign cursors (authorizer, ingest). */

@@ -44,16 +44,25 @@ export function queryFingerprint(query: Record<string, unknown>): string {
   return canonical(query);
 }
 
+/**
+ * Signs and verifies cursors. Rotation: `encode` signs with the current secret; `decode`
+ * accepts a cursor signed with the current or the previous one, so cursors handed out
+ * before a rotation keep working until the next one (docs/decisions.md, "Cursor secret rotation").
+ */
 export class CursorCodec {
-  readonly #secret: Buffer;
+  readonly #secrets: Buffer[];
 
-  constructor(secret: string) {
-    if (secret.length < 32) throw new Error("cursor secret must be at least 32 characters");
-    this.#secret = Buffer.from(secret, "utf8");
+  constructor(secret: string, previous?: string) {
+    for (const s of previous === undefined ? [secret] : [secret, previous]) {
+      if (s.length < 32) throw new Error("cursor secret must be at least 32 characters");
+    }
+    this.#secrets = (previous === undefined || previous === secret ? [secret] : [secret, previous]).map((s) =>
+      Buffer.from(s, "utf8"),
+    );
   }
 
-  #mac(tenant: string, fingerprint: string, body: string): Buffer {
-    return createHmac("sha256", this.#secret).update([tenant, fingerprint, body].join(SEP)).digest();
+  #mac(tenant: string, fingerprint: string, body: string, secret = this.#secrets[0] as Buffer): Buffer {
+    return createHmac("sha256", secret).update([tenant, fingerprint, body].join(SEP)).digest();
   }
 
   encode(tenant: string, fingerprint: string, position: string): string {
@@ -78,8 +87,14 @@ export class CursorCodec {
     // Compare the signature text, not its decoding: base64url decoding ignores stray and
     // unused trailing characters, so several strings would otherwise pass as one cursor.
     const given = Buffer.from(cursor.slice(dot + 1), "utf8");
-    const expected = Buffer.from(this.#mac(tenant, fingerprint, body).toString("base64url"), "utf8");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+    const signedBy = this.#secrets.some((secret) => {
+      const expected = Buffer.from(
+        this.#mac(tenant, fingerprint, body, secret).toString("base64url"),
+        "utf8",
+      );
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!signedBy) throw invalid();
     let payload: unknown;
     try {
       payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));

@@ -1,7 +1,9 @@
+import type { SecretPurpose } from "./secrets/cipher.ts";
+
 /**
  * Every Lambda function of the project, defined once with what it needs: its entry module,
  * the DynamoDB actions it performs (and on which keys), whether it signs cursors, whether it
- * puts events on the bus. The CDK app creates each function and its least-privilege grants
+ * puts events on the bus, whether it seals or opens tenant secrets. The CDK app creates each function and its least-privilege grants
  * from this registry; the local runtime loads the same entry modules.
  */
 
@@ -22,6 +24,11 @@ export interface FunctionDef {
   cursorSecret?: boolean;
   /** Puts events on the bus (`EVENT_BUS_NAME`). */
   busPut?: boolean;
+  /**
+   * Seals (KMS `Encrypt` only) or opens (`Decrypt` only) tenant secrets of one purpose with the
+   * stage's secrets key (`SECRETS_KEY_ARN`); IAM conditions the grant on that purpose.
+   */
+  secrets?: { use: "seal" | "open"; purpose: SecretPurpose };
   /** Further DynamoDB grants, each its own statement, for keys outside `table`'s prefixes. */
   moreTable?: readonly { actions: readonly DynamoAction[]; leadingKeys: readonly string[] }[];
   /** Seconds; default 10. */
@@ -79,6 +86,8 @@ export const HTTP_FUNCTIONS = {
     // Run-log cursors are signed like every other cursor.
     cursorSecret: true,
     automationLimits: true,
+    // Seals each new trigger's webhook signing secret; never opens one.
+    secrets: { use: "seal", purpose: "trigger-webhook-secret" },
   },
   channels: {
     entry: "functions/channels.ts",
@@ -87,6 +96,8 @@ export const HTTP_FUNCTIONS = {
     // transaction; Query: the listing and the rejections.
     table: { actions: ["PutItem", "DeleteItem", "Query"], leadingKeys: TENANT_KEYS },
     moreTable: [{ actions: ["PutItem", "DeleteItem"], leadingKeys: CHANNEL_LOOKUP_KEYS }],
+    // Seals a WhatsApp app secret at create; never opens one.
+    secrets: { use: "seal", purpose: "whatsapp-app-secret" },
   },
   channelWebhooks: {
     entry: "functions/channel-webhooks.ts",
@@ -95,6 +106,8 @@ export const HTTP_FUNCTIONS = {
     // so a webhook can never rewrite an integration.
     table: { actions: ["PutItem", "GetItem"], leadingKeys: TENANT_KEYS },
     moreTable: [{ actions: ["GetItem"], leadingKeys: CHANNEL_LOOKUP_KEYS }],
+    // Opens the WhatsApp app secret to check X-Hub-Signature-256.
+    secrets: { use: "open", purpose: "whatsapp-app-secret" },
   },
 } as const satisfies Record<string, FunctionDef>;
 export type HttpFunctionName = keyof typeof HTTP_FUNCTIONS;
@@ -129,6 +142,8 @@ export const BUS_TARGET_FUNCTIONS = {
     // Query: the tenant's triggers; PutItem/GetItem: action events (as ingest), runs and
     // failure records; UpdateItem: causation budgets (one conditional update per action).
     table: { actions: ["Query", "PutItem", "GetItem", "UpdateItem"], leadingKeys: TENANT_KEYS },
+    // Opens a trigger's webhook signing secret right before signing.
+    secrets: { use: "open", purpose: "trigger-webhook-secret" },
     // Webhooks run concurrently: each 3 attempts of at most 5 s, with 1 s and 2 s of backoff (18 s).
     timeoutSeconds: 30,
     automationLimits: true,

@@ -1,6 +1,7 @@
 /**
  * The whole service on one machine: DynamoDB Local, the table from the shared definition,
- * seeded API keys, and the local gateway in front of the exact Lambda handlers.
+ * seeded API keys, the local secrets key, and the local gateway in front of the exact Lambda
+ * handlers.
  * Used by `npm start`, the end-to-end tests and the benchmark.
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -82,6 +83,23 @@ function cursorSecret(dataDir: string | undefined): string {
   return secret;
 }
 
+/**
+ * The local stand-in for the stage's KMS key, which seals tenant secrets: a 32-byte key file
+ * `secrets.key` in the data directory, created 0600 on first start and kept with the data (a
+ * sealed secret opens only with the key it was sealed with), or a random in-memory key when
+ * nothing persists. A cipher already configured (`SECRETS_KEY*`, e.g. by the tests) is kept.
+ */
+function configureSecretsKey(dataDir: string | undefined): void {
+  if (process.env.SECRETS_KEY_ARN || process.env.SECRETS_KEY_FILE || process.env.SECRETS_KEY) return;
+  if (!dataDir) {
+    process.env.SECRETS_KEY = randomBytes(32).toString("base64");
+    return;
+  }
+  const file = join(dataDir, "secrets.key");
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32), { mode: 0o600, flag: "wx" });
+  process.env.SECRETS_KEY_FILE = file;
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dataDir =
     options.inMemory || options.dynamodbEndpoint ? undefined : resolve(options.dataDir ?? ".data");
@@ -98,6 +116,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   process.env.AWS_SECRET_ACCESS_KEY ??= "local";
   process.env.TABLE_NAME = tableName;
   process.env.CURSOR_SECRET = cursorSecret(dataDir);
+  configureSecretsKey(dataDir);
 
   try {
     const admin = new DynamoDBClient({});

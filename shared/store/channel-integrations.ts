@@ -7,6 +7,8 @@
  * Not to be confused with an event's channel (`ChannelType` in shared/events/schema.ts: the
  * medium a message went through): an integration is how events of some channels arrive.
  */
+import type { StoredSecret } from "../secrets/cipher.ts";
+
 export const INTEGRATION_TYPES = ["whatsapp", "sunco"] as const;
 export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
 
@@ -19,8 +21,13 @@ export interface PublicChannelIntegration {
   app_id?: string;
 }
 
+/**
+ * What verifies a provider's requests. The WhatsApp app secret keys an HMAC, so it is kept,
+ * sealed for `{ tenant, purpose: "whatsapp-app-secret" }`; the verify token and the SunCo
+ * secret are only compared, so only their SHA-256 is kept (one-way already: nothing to seal).
+ */
 export type IntegrationCredentials =
-  | { type: "whatsapp"; app_secret: string; verify_token_sha256: string }
+  | { type: "whatsapp"; app_secret: StoredSecret; verify_token_sha256: string }
   | { type: "sunco"; webhook_secret_sha256: string };
 
 export interface StoredChannelIntegration extends PublicChannelIntegration {

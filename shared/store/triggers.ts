@@ -2,11 +2,13 @@
  * The port of triggers and of webhook delivery failures: what the trigger use cases and the
  * engine depend on. The DynamoDB adapter is `dynamo/triggers.ts`.
  */
+import type { StoredSecret } from "../secrets/cipher.ts";
 import type { Trigger, TriggerAction } from "../triggers/schema.ts";
 
 /** A trigger with what only the log sees. */
 export interface StoredTrigger extends Trigger {
-  secret: string;
+  /** The webhook signing secret, sealed for `{ tenant, purpose: "trigger-webhook-secret" }`. */
+  secret: StoredSecret;
 }
 
 export interface TriggerDefinition {

@@ -12,6 +12,7 @@ import { mapSunco } from "../channels/sunco.ts";
 import { mapWhatsApp } from "../channels/whatsapp.ts";
 import { ForbiddenError, NotFoundError, UnauthorizedError } from "../errors.ts";
 import { validateEventInput } from "../events/validate.ts";
+import { openStoredSecret, type SecretCipher, type SecretContext } from "../secrets/cipher.ts";
 import {
   type ChannelIntegrationStore,
   type ChannelRejection,
@@ -88,6 +89,8 @@ export type WebhookResult = z.infer<typeof WebhookResultSchema>;
 export interface ChannelIntegrationDeps {
   integrations: ChannelIntegrationStore;
   ingest: IngestDeps;
+  /** Seals app secrets at create (`channels` function), opens them to verify (`channel-webhooks`). */
+  secrets: SecretCipher;
   now: () => number;
   newChannelId: () => string;
   newRejectionId: () => string;
@@ -96,11 +99,13 @@ export interface ChannelIntegrationDeps {
 export function defaultChannelIntegrationDeps(
   integrations: ChannelIntegrationStore,
   ingest: IngestDeps,
+  secrets: SecretCipher,
 ): ChannelIntegrationDeps {
   const ulid = monotonicFactory();
   return {
     integrations,
     ingest,
+    secrets,
     now: Date.now,
     newChannelId: () => `ch_${randomBytes(32).toString("base64url")}`,
     newRejectionId: () => ulid(),
@@ -119,6 +124,9 @@ const view = (base: string, c: PublicChannelIntegration): ChannelIntegration => 
 
 export type ChannelIntegrationInput = z.output<typeof ChannelIntegrationInputSchema>;
 
+/** The encryption context of a tenant's WhatsApp app secrets. */
+const appSecretContext = (tenant: string): SecretContext => ({ tenant, purpose: "whatsapp-app-secret" });
+
 export async function createChannel(
   deps: ChannelIntegrationDeps,
   tenant: string,
@@ -134,7 +142,8 @@ export async function createChannel(
           ...(input.phone_number_id ? { phone_number_id: input.phone_number_id } : {}),
           credentials: {
             type: "whatsapp",
-            app_secret: input.app_secret,
+            // Sealed for this tenant: the table never holds it in clear.
+            app_secret: await deps.secrets.seal(input.app_secret, appSecretContext(tenant)),
             verify_token_sha256: sha256Hex(input.verify_token),
           },
         }
@@ -222,12 +231,18 @@ export async function authenticateWhatsApp(
   request: WebhookDelivery,
 ): Promise<StoredChannelIntegration> {
   const channel = await resolve(deps, "whatsapp", request.id);
-  if (
-    channel.credentials.type !== "whatsapp" ||
-    !verifyHubSignature(request.rawBody, request.credential, channel.credentials.app_secret)
-  ) {
-    throw new UnauthorizedError("X-Hub-Signature-256 is missing or does not match the body");
-  }
+  const unauthorized = () =>
+    new UnauthorizedError("X-Hub-Signature-256 is missing or does not match the body");
+  // No signature, nothing to check: the secret is not even opened.
+  if (channel.credentials.type !== "whatsapp" || !request.credential) throw unauthorized();
+  // Opened for the tenant the lookup item names: a sealed secret copied from another
+  // tenant's integration does not open (SecretOpenError, a 500 that alarms).
+  const appSecret = await openStoredSecret(
+    deps.secrets,
+    channel.credentials.app_secret,
+    appSecretContext(channel.tenant),
+  );
+  if (!verifyHubSignature(request.rawBody, request.credential, appSecret)) throw unauthorized();
   return channel;
 }
 

@@ -30,11 +30,12 @@ import { type CompiledEventPattern, compilePattern } from "../bus/event-pattern.
 import type { AutomationLimits } from "../config.ts";
 import type { StoredEvent } from "../events/schema.ts";
 import { logger } from "../logger.ts";
+import { openStoredSecret, type SecretOpener } from "../secrets/cipher.ts";
 import type { CausationBudgetStore } from "../store/causation-budgets.ts";
 import type { TriggerRun, TriggerRunStore } from "../store/trigger-runs.ts";
 import type { StoredTrigger, TriggerStore } from "../store/triggers.ts";
 import type { TriggerAction } from "../triggers/schema.ts";
-import type { WebhookSender } from "../webhooks/sender.ts";
+import type { DeliveryResult, WebhookRequest, WebhookSender } from "../webhooks/sender.ts";
 import { type AppendResult, appendEvents, type CausedBy, type IngestDeps } from "./ingest.ts";
 
 /** docs/events.md (`caused_by`): events of this depth fire no triggers. */
@@ -47,6 +48,8 @@ export interface TriggerEngineDeps {
   runs: TriggerRunStore;
   budgets: CausationBudgetStore;
   webhooks: WebhookSender;
+  /** Opens a trigger's signing secret right before a webhook is signed. */
+  secrets: SecretOpener;
   now: () => number;
   limits: Pick<AutomationLimits, "eventsPerRoot" | "webhooksPerRoot">;
   /** Override of {@link TRIGGER_CHANGE_GRACE_MS}. */
@@ -322,11 +325,10 @@ export async function runTriggers(deps: TriggerEngineDeps, detail: BusDetail): P
           });
           return;
         }
-        const result = await deps.webhooks.send({
+        const result = await sendSigned(deps, tenant, trigger, {
           url: action.url,
           id,
           payload: webhookPayload(trigger.id, detail),
-          secret: trigger.secret,
         });
         (fired[n] as FiredTrigger).webhooks.push({
           webhook_id: id,
@@ -406,4 +408,32 @@ async function recordFailure(
       error: error as Error,
     });
   }
+}
+
+/**
+ * Opens the trigger's signing secret (sealed for this tenant) and sends. A secret that does
+ * not open (or an unavailable key service) is a failed delivery like any other: recorded,
+ * never sent unsigned.
+ */
+async function sendSigned(
+  deps: TriggerEngineDeps,
+  tenant: string,
+  trigger: StoredTrigger,
+  request: Omit<WebhookRequest, "secret">,
+): Promise<DeliveryResult> {
+  let secret: string;
+  try {
+    secret = await openStoredSecret(deps.secrets, trigger.secret, {
+      tenant,
+      purpose: "trigger-webhook-secret",
+    });
+  } catch (error) {
+    logger.error("trigger signing secret does not open", {
+      tenant,
+      trigger_id: trigger.id,
+      error: error as Error,
+    });
+    return { ok: false, attempts: 0, lastError: "the trigger's signing secret could not be opened" };
+  }
+  return deps.webhooks.send({ ...request, secret });
 }

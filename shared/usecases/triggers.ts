@@ -9,6 +9,7 @@ import type { Scope } from "../auth/scopes.ts";
 import { DEFAULT_AUTOMATION_LIMITS } from "../config.ts";
 import { type CursorCodec, type CursorParam, queryFingerprint } from "../cursor.ts";
 import { ForbiddenError, LimitExceededError, NotFoundError } from "../errors.ts";
+import type { SecretSealer } from "../secrets/cipher.ts";
 import { runPosition, type TriggerRun, type TriggerRunStore } from "../store/trigger-runs.ts";
 import type { StoredTrigger, TriggerStore } from "../store/triggers.ts";
 import {
@@ -38,6 +39,8 @@ export interface TriggerDeps {
   newSecret: () => string;
   /** Triggers a tenant may have (stage configuration). */
   maxTriggers: number;
+  /** Seals the signing secret before it is stored; only the trigger engine can open it. */
+  secrets: SecretSealer;
 }
 
 /** 32 random bytes: Standard Webhooks asks for 24 to 64. */
@@ -46,7 +49,7 @@ export function generateWebhookSecret(): string {
 }
 
 export function defaultTriggerDeps(
-  stores: { triggers: TriggerStore; runs: TriggerRunStore; cursors: CursorCodec },
+  stores: { triggers: TriggerStore; runs: TriggerRunStore; cursors: CursorCodec; secrets: SecretSealer },
   maxTriggers = DEFAULT_AUTOMATION_LIMITS.triggersPerTenant,
 ): TriggerDeps {
   const ulid = monotonicFactory();
@@ -99,21 +102,22 @@ export async function createTrigger(
 ): Promise<CreatedTrigger> {
   authorize(input, granted);
   const at = new Date(deps.now()).toISOString();
+  // Every trigger gets its secret at create, so a webhook action added later by PUT is
+  // signed with a secret the customer has already seen. Shown once, here; stored sealed.
+  const secret = deps.newSecret();
   const trigger: StoredTrigger = {
     id: deps.newId(),
     ...input,
     created_at: at,
     updated_at: at,
-    // Every trigger gets its secret at create, so a webhook action added later by PUT is
-    // signed with a secret the customer has already seen.
-    secret: deps.newSecret(),
+    secret: await deps.secrets.seal(secret, { tenant, purpose: "trigger-webhook-secret" }),
   };
   if (!(await deps.triggers.create(tenant, trigger, deps.maxTriggers))) {
     throw new LimitExceededError(
       `this tenant has ${deps.maxTriggers} triggers, the most it may have; delete one before creating another`,
     );
   }
-  return { ...publicTrigger(trigger), webhook_secret: trigger.secret };
+  return { ...publicTrigger(trigger), webhook_secret: secret };
 }
 
 export async function getTrigger(deps: TriggerDeps, tenant: string, id: string): Promise<Trigger> {

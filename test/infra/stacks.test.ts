@@ -111,6 +111,25 @@ describe("stateful stack", () => {
   });
 });
 
+describe("secrets key (stateful stack)", () => {
+  it("is a KMS key with rotation, a stage alias, retained in prod", () => {
+    for (const [stage, t] of [
+      ["dev", dev],
+      ["prod", prod],
+    ] as const) {
+      const keys = resources(t.stateful, "AWS::KMS::Key");
+      expect(keys, stage).toHaveLength(1);
+      const [keyId, key] = keys[0] as [string, Resource];
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      expect(key.DeletionPolicy).toBe(stage === "prod" ? "Retain" : "Delete");
+      t.stateful.hasResourceProperties("AWS::KMS::Alias", {
+        AliasName: `alias/conversation-log-${stage}-secrets`,
+        TargetKeyId: { "Fn::GetAtt": [keyId, "Arn"] },
+      });
+    }
+  });
+});
+
 describe("API stack", () => {
   /** Full path of every API Gateway resource, from the PathPart/ParentId chain. */
   function resourcePaths(t: Template): Map<string, string> {
@@ -358,6 +377,7 @@ describe("API stack", () => {
         // Run-log cursors are signed.
         "secretsmanager:DescribeSecret",
         "secretsmanager:GetSecretValue",
+        "kms:Encrypt",
         ...xray,
       ].sort(),
     );
@@ -367,15 +387,16 @@ describe("API stack", () => {
         "dynamodb:PutItem",
         "dynamodb:Query",
         "dynamodb:UpdateItem",
+        "kms:Decrypt",
         ...failures,
         ...xray,
       ].sort(),
     );
     expect([...actionsOf(dev.api, "Channels")].sort()).toEqual(
-      ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query", ...xray].sort(),
+      ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Query", "kms:Encrypt", ...xray].sort(),
     );
     expect([...actionsOf(dev.api, "ChannelWebhooks")].sort()).toEqual(
-      ["dynamodb:GetItem", "dynamodb:PutItem", ...xray].sort(),
+      ["dynamodb:GetItem", "dynamodb:PutItem", "kms:Decrypt", ...xray].sort(),
     );
     expect([...actionsOf(dev.api, "Export")].sort()).toEqual(
       ["dynamodb:Query", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", ...xray].sort(),
@@ -424,6 +445,88 @@ describe("API stack", () => {
         ]),
       },
     });
+  });
+
+  it("lets only the sealing functions encrypt and only the verifying or signing ones decrypt, per purpose", () => {
+    /** Every KMS statement of a function's role. */
+    const kmsStatements = (name: string) => {
+      const id = functionId(dev.api, name);
+      const fn = resources(dev.api, "AWS::Lambda::Function").find(([rid]) => rid === id)?.[1] as Resource;
+      const roleRef = JSON.stringify((fn.Properties.Role as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0]);
+      return resources(dev.api, "AWS::IAM::Policy")
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleRef))
+        .flatMap(
+          ([, p]) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+        )
+        .filter((st) => JSON.stringify(st.Action).includes("kms:"));
+    };
+    const keyArn = { "Fn::ImportValue": expect.stringMatching(/SecretsKey.*Arn/) };
+    const grant = (action: string, purpose: string) => ({
+      Effect: "Allow",
+      Action: action,
+      Resource: keyArn,
+      Condition: {
+        StringEquals: { "kms:EncryptionContext:purpose": purpose },
+        "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["purpose", "tenant"] },
+        Null: { "kms:EncryptionContext:tenant": "false" },
+      },
+    });
+    const expected: Record<string, ReturnType<typeof grant>> = {
+      Channels: grant("kms:Encrypt", "whatsapp-app-secret"),
+      ChannelWebhooks: grant("kms:Decrypt", "whatsapp-app-secret"),
+      Triggers: grant("kms:Encrypt", "trigger-webhook-secret"),
+      TriggerEngine: grant("kms:Decrypt", "trigger-webhook-secret"),
+    };
+    const names = [
+      ...Object.keys(HTTP_FUNCTIONS),
+      ...Object.keys(BUS_TARGET_FUNCTIONS),
+      "authorizer",
+      "publish",
+    ];
+    for (const name of names.map((n) => n[0]?.toUpperCase() + n.slice(1))) {
+      const id = functionId(dev.api, name);
+      const fn = resources(dev.api, "AWS::Lambda::Function").find(([rid]) => rid === id)?.[1] as Resource;
+      const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      if (expected[name]) {
+        // Exactly one KMS statement: one action, on the key, for the function's purpose only.
+        expect(kmsStatements(name), name).toEqual([expected[name]]);
+        expect(env.SECRETS_KEY_ARN, name).toEqual(keyArn);
+      } else {
+        expect(kmsStatements(name), name).toEqual([]);
+        expect(env.SECRETS_KEY_ARN, name).toBeUndefined();
+      }
+    }
+  });
+
+  it("denies PutEvents of the log's source on the bus to every principal but the publisher's role", () => {
+    const policies = resources(dev.api, "AWS::Events::EventBusPolicy");
+    expect(policies).toHaveLength(1);
+    const [, policy] = policies[0] as [string, Resource];
+    expect(policy.Properties).toEqual({
+      EventBusName: { "Fn::ImportValue": expect.stringMatching(/Bus/) },
+      StatementId: "only-the-publisher-puts-conversation-log-events",
+      Statement: {
+        Sid: "only-the-publisher-puts-conversation-log-events",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: "events:PutEvents",
+        Resource: { "Fn::ImportValue": expect.stringMatching(/Bus.*Arn/) },
+        Condition: {
+          "ForAnyValue:StringEquals": { "events:source": ["conversation-log"] },
+          ArnNotEquals: {
+            "aws:PrincipalArn": { "Fn::GetAtt": [expect.stringMatching(/^PublishFnServiceRole/), "Arn"] },
+          },
+          BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
+        },
+      },
+    });
+    // The publisher's role is the one that may: it is the publish function's.
+    const publish = resources(dev.api, "AWS::Lambda::Function").find(
+      ([id]) => id === functionId(dev.api, "Publish"),
+    )?.[1] as Resource;
+    const role = (policy.Properties.Statement as { Condition: { ArnNotEquals: Record<string, unknown> } })
+      .Condition.ArnNotEquals["aws:PrincipalArn"];
+    expect(role).toEqual(publish.Properties.Role);
   });
 
   it("feeds the publisher from the stream with failure handling, only for event inserts", () => {

@@ -7,6 +7,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { SCOPES } from "#shared/auth/scopes.ts";
 import { type BusDetail, BusDetailSchema, toBusEntry } from "#shared/bus/contract.ts";
+import { loadSecretCipher } from "#shared/config.ts";
 import { CursorCodec } from "#shared/cursor.ts";
 import type { StoredEvent } from "#shared/events/schema.ts";
 import { DynamoCausationBudgetStore } from "#shared/store/dynamo/causation-budgets.ts";
@@ -25,16 +26,20 @@ const budgets = new DynamoCausationBudgetStore(h.db, h.tableName);
 const runs = new DynamoTriggerRunStore(h.db, h.tableName);
 const triggers = new DynamoTriggerStore(h.db, h.tableName);
 const cursors = new CursorCodec(process.env.CURSOR_SECRET as string);
+// The cipher the handlers load: the same key (SECRETS_KEY, test/support/env.ts).
+const secrets = await loadSecretCipher();
 const engine = (eventsPerRoot: number): TriggerEngineDeps => ({
   ingest: defaultIngestDeps(h.store),
   triggers,
   runs,
   budgets,
   webhooks: new HttpWebhookSender({ allowLoopback: true }),
+  secrets,
   now: Date.now,
   limits: { eventsPerRoot, webhooksPerRoot: 25 },
 });
-const triggerDeps = (maxTriggers = 100) => defaultTriggerDeps({ triggers, runs, cursors }, maxTriggers);
+const triggerDeps = (maxTriggers = 100) =>
+  defaultTriggerDeps({ triggers, runs, cursors, secrets }, maxTriggers);
 const define = (body: unknown) => TriggerInputSchema.parse(body);
 
 function detailOf(tenant: string, event: StoredEvent): BusDetail {

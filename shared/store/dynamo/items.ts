@@ -15,6 +15,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { isScope } from "../../auth/scopes.ts";
 import type { StoredEvent } from "../../events/schema.ts";
+import { SEAL_ALGORITHMS, type StoredSecret } from "../../secrets/cipher.ts";
 import type { TriggerAction } from "../../triggers/schema.ts";
 import { type Conversation, type FoldedState, toConversation } from "../../usecases/conversation-state.ts";
 import type { ApiKeyRecord } from "../api-keys.ts";
@@ -141,6 +142,23 @@ export class ItemReader {
   /** A map of anything, as a plain object. */
   record(name: string): Item {
     return this.map(name).item;
+  }
+
+  /**
+   * A secret (shared/secrets/cipher.ts): a map `{ v, alg, kid, ct }` when sealed, or a string
+   * when written before secrets were sealed (legacy plaintext, still read).
+   */
+  secret(name: string): StoredSecret {
+    const value = this.item[name];
+    if (typeof value === "string") return value;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return this.#fail(name, "a sealed secret (a map) or a legacy string");
+    }
+    const sealed = this.map(name);
+    const v = sealed.num("v");
+    if (v !== 1)
+      throw new MalformedItemError(`${this.entity} item: secret "${name}" has unknown version ${v}`);
+    return { v, alg: sealed.oneOf("alg", SEAL_ALGORITHMS), kid: sealed.str("kid"), ct: sealed.str("ct") };
   }
 
   /** A JSON object stored as a string attribute, parsed, with its own reader. */
@@ -394,7 +412,7 @@ export const triggerItem = {
       actions: definition.list("actions") as TriggerAction[],
       created_at: r.str("created_at"),
       updated_at: r.str("updated_at"),
-      secret: r.str("secret"),
+      secret: r.secret("secret"),
     };
   },
 };
@@ -512,7 +530,7 @@ function readPublicIntegration(r: ItemReader): PublicChannelIntegration {
 function readCredentials(r: ItemReader): IntegrationCredentials {
   const type = r.oneOf("type", INTEGRATION_TYPES);
   return type === "whatsapp"
-    ? { type, app_secret: r.str("app_secret"), verify_token_sha256: r.str("verify_token_sha256") }
+    ? { type, app_secret: r.secret("app_secret"), verify_token_sha256: r.str("verify_token_sha256") }
     : { type, webhook_secret_sha256: r.str("webhook_secret_sha256") };
 }
 
