@@ -418,6 +418,7 @@ describe("OpenAPI", () => {
         "/v1/openapi.json",
         "/v1/triggers",
         "/v1/triggers/{trigger_id}",
+        "/v1/triggers/{trigger_id}/runs",
       ].sort(),
     );
     const schemas = (res.json.components as { schemas: Record<string, unknown> }).schemas;
