@@ -50,12 +50,22 @@ export interface RangeQuery {
   to?: string;
   limit: number;
   filters: EventFilters;
+  /**
+   * How many items the read may examine, matching the filters or not (about: each shard's
+   * first read is always made). Unbounded when absent.
+   */
+  maxRead?: number;
 }
 
 export interface Page {
   items: StoredEvent[];
   /** Whether more matching events lie beyond this page in the direction of travel. */
   hasMore: boolean;
+  /**
+   * Set when the read budget ran out before the page filled: every event up to this position
+   * (in the direction of travel) was examined; a next read continues after it.
+   */
+  resumeAt?: string;
 }
 
 export interface EventStore {

@@ -11,6 +11,14 @@ import { type Conversation, type FoldedState, foldEvents, toConversation } from 
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
+/**
+ * A read examines at most this many events per event returned (and at most
+ * {@link MAX_READ_PER_REQUEST}): a filter that matches little answers with what it found and a
+ * cursor that resumes the scan, as DynamoDB itself does, instead of reading until it fills the
+ * page or the function times out.
+ */
+export const READ_FACTOR = 10;
+export const MAX_READ_PER_REQUEST = 10_000;
 
 export interface QueryDeps {
   store: EventStore;
@@ -44,7 +52,7 @@ async function page(
   tenant: string,
   scope: Record<string, unknown>,
   range: EventRange,
-  read: (q: RangeQuery) => Promise<{ items: StoredEvent[]; hasMore: boolean }>,
+  read: (q: RangeQuery) => Promise<{ items: StoredEvent[]; hasMore: boolean; resumeAt?: string }>,
 ): Promise<EventPage> {
   const sortAsc = range.sort === "asc";
   const { filters } = range;
@@ -63,6 +71,7 @@ async function page(
   const result = await read({
     direction: travelAsc ? "asc" : "desc",
     limit: range.limit,
+    maxRead: Math.min(READ_FACTOR * range.limit, MAX_READ_PER_REQUEST),
     filters,
     ...(after ? { after } : {}),
     ...(range.start ? { from: range.start } : {}),
@@ -74,8 +83,12 @@ async function page(
   const encode = (e: StoredEvent) =>
     deps.cursors.encode(tenant, fingerprint, positionOf(e.occurred_at, e.id));
   // An empty page keeps the position it was asked from, so a client can poll for what comes next.
-  const afterCursor = last ? encode(last) : !backward && cursor ? cursor.value : null;
-  const beforeCursor = first ? encode(first) : backward && cursor ? cursor.value : null;
+  // Where the read stopped for its budget (the scan's own position, past what it returned).
+  const resumed = result.resumeAt ? deps.cursors.encode(tenant, fingerprint, result.resumeAt) : undefined;
+  const afterCursor =
+    !backward && resumed ? resumed : last ? encode(last) : !backward && cursor ? cursor.value : null;
+  const beforeCursor =
+    backward && resumed ? resumed : first ? encode(first) : backward && cursor ? cursor.value : null;
   const moreForward = backward ? events.length > 0 : result.hasMore;
   const moreBackward = backward ? result.hasMore : cursor !== undefined && events.length > 0;
   return {

@@ -84,6 +84,27 @@ export function isLocalHost(hostname: string): boolean {
   return false;
 }
 
+/** The most of a receiver's response body a delivery reads. */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/** Reads up to `limit` bytes of a response body, then cancels the rest; returns the bytes read. */
+export async function drain(res: Response, limit: number): Promise<number> {
+  if (!res.body) return 0;
+  const reader = res.body.getReader();
+  let read = 0;
+  try {
+    while (read < limit) {
+      const chunk = await reader.read();
+      if (chunk.done) return read;
+      read += chunk.value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // A body cut short is no concern of the delivery's outcome.
+  }
+  return read;
+}
+
 export class HttpWebhookSender implements WebhookSender {
   readonly #attempts: number;
   readonly #timeoutMs: number;
@@ -142,8 +163,9 @@ export class HttpWebhookSender implements WebhookSender {
         redirect: "manual",
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
-      // The body is not needed, but must be consumed so the connection is released.
-      await res.arrayBuffer().catch(() => undefined);
+      // The body is not needed, but must be consumed so the connection is released: at most
+      // 64 KB of it, so a receiver cannot make a delivery read without end.
+      await drain(res, MAX_RESPONSE_BYTES);
       if (res.status >= 200 && res.status < 300)
         return { ok: true, attempts: attempt, lastStatus: res.status };
       return { ok: false, attempts: attempt, lastStatus: res.status, lastError: `HTTP ${res.status}` };

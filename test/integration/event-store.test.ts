@@ -4,6 +4,7 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CursorCodec } from "#shared/cursor.ts";
+import type { StoredEvent } from "#shared/events/schema.ts";
 import { guardKey, tenantPrefix } from "#shared/store/dynamo/table-keys.ts";
 import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
 import { aMessage, anEvent, uniqueTenant } from "../support/factories.ts";
@@ -241,5 +242,65 @@ describe("time-range reads across conversations", () => {
     const page = await listEvents(queryDeps, b, { start_time: "0" });
     expect(page.events).toEqual([]);
     await expect(getTimeline(queryDeps, b, "conv-1", {})).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe("bounded filtered reads", () => {
+  /** Follows next cursors to the end; returns the ids met and how many requests it took. */
+  async function follow(
+    read: (
+      after?: string,
+    ) => Promise<{ events: StoredEvent[]; meta: { has_more: boolean; after_cursor: string | null } }>,
+  ) {
+    const ids: string[] = [];
+    let after: string | undefined;
+    for (let requests = 1; requests < 1000; requests++) {
+      const page = await read(after);
+      ids.push(...page.events.map((e) => e.id));
+      if (!page.meta.has_more) return { ids, requests };
+      after = page.meta.after_cursor ?? undefined;
+    }
+    throw new Error("never ended");
+  }
+
+  it("answers a rare filter within its read budget, with a cursor that resumes the scan", async () => {
+    // Prepare: 300 messages, then 3 tags, in one conversation and across the tenant.
+    const tenant = uniqueTenant();
+    const t0 = Date.parse("2025-05-23T10:00:00.000Z");
+    const messages = Array.from({ length: 300 }, (_, i) =>
+      aMessage({ conversation_id: "busy", occurred_at: new Date(t0 + i * 1000).toISOString() }),
+    );
+    for (let i = 0; i < messages.length; i += 100)
+      await ingest(deps, tenant, { events: messages.slice(i, i + 100) });
+    const tags = [0, 1, 2].map((i) =>
+      anEvent(
+        "ConversationTagged",
+        { tags: [`t${i}`] },
+        { conversation_id: "busy", occurred_at: new Date(t0 + 400_000 + i).toISOString() },
+      ),
+    );
+    await ingest(deps, tenant, { events: tags });
+    const filter = { "filter[type]": "ConversationTagged", "page[size]": "2" };
+    // Act: page[size]=2 reads at most about 20 events per request.
+    const timeline = await follow((after) =>
+      getTimeline(queryDeps, tenant, "busy", { ...filter, ...(after ? { "page[after]": after } : {}) }),
+    );
+    const range = await follow((after) =>
+      listEvents(queryDeps, tenant, {
+        ...filter,
+        start_time: "2025-05-01T00:00:00Z",
+        ...(after ? { "page[after]": after } : {}),
+      }),
+    );
+    // Assert: every tag exactly once, in order, over many bounded requests.
+    for (const run of [timeline, range]) {
+      expect(run.ids).toEqual(tags.map((t) => t.id));
+      expect(run.requests).toBeGreaterThanOrEqual(300 / 25);
+    }
+    // The first request answers at once, with no events but a cursor to go on.
+    const first = await getTimeline(queryDeps, tenant, "busy", filter);
+    expect(first.events).toEqual([]);
+    expect(first.meta.has_more).toBe(true);
+    expect(first.cursors.next).toBe(first.meta.after_cursor);
   });
 });

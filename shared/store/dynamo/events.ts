@@ -37,7 +37,7 @@ import {
   type WriteOutcome,
 } from "../events.ts";
 import { directoryEntryItem, eventItem, fromAttributeValues, guardItem, type Item } from "./items.ts";
-import { mergePage, mergeStreams, QueryStream } from "./merge.ts";
+import { mergePage, mergeStreams, QueryStream, ReadBudget } from "./merge.ts";
 import { queryAll } from "./query-pages.ts";
 import { TABLE } from "./table.ts";
 import {
@@ -293,36 +293,47 @@ export class DynamoEventStore implements EventStore, ExportStore {
   }
 
   async queryTimeline(tenant: string, conversationId: string, query: RangeQuery): Promise<Page> {
-    const stream = eventStream(
+    const budget = query.maxRead === undefined ? undefined : new ReadBudget(query.maxRead);
+    const stream = new QueryStream(
       this.db,
       {
         TableName: this.tableName,
         ConsistentRead: true,
         ...rangeCondition("pk", "sk", conversationPk(tenant, conversationId), EVENT_SK_PREFIX, query),
       },
-      query,
+      positionOfItem,
+      query.after,
+      budget,
+      // A base-table key holds the sort key only: `E#{position}`.
+      (key) => String(key.sk).slice(EVENT_SK_PREFIX.length),
     );
     return collect([stream], query);
   }
 
   async queryByTime(tenant: string, query: RangeQuery): Promise<Page> {
     const buckets = await this.#bucketsInRange(tenant, query);
+    const budget = query.maxRead === undefined ? undefined : new ReadBudget(query.maxRead);
     const items: StoredEvent[] = [];
     for (const bucket of buckets) {
-      const streams = Array.from({ length: TIME_SHARDS }, (_, shard) =>
-        eventStream(
-          this.db,
-          {
-            TableName: this.tableName,
-            IndexName: TABLE.indexes.byTime.name,
-            ...rangeCondition("tpk", "tsk", timeIndexPk(tenant, bucket, shard), "", query),
-          },
-          query,
-        ),
+      const streams = Array.from(
+        { length: TIME_SHARDS },
+        (_, shard) =>
+          new QueryStream(
+            this.db,
+            {
+              TableName: this.tableName,
+              IndexName: TABLE.indexes.byTime.name,
+              ...rangeCondition("tpk", "tsk", timeIndexPk(tenant, bucket, shard), "", query),
+            },
+            positionOfItem,
+            query.after,
+            budget,
+          ),
       );
       const page = await collect(streams, { ...query, limit: query.limit - items.length });
       items.push(...page.items);
-      if (page.hasMore) return { items, hasMore: true };
+      if (page.hasMore)
+        return { items, hasMore: true, ...(page.resumeAt ? { resumeAt: page.resumeAt } : {}) };
     }
     return { items, hasMore: false };
   }
@@ -472,11 +483,12 @@ function positionOfItem(item: Item): string {
   return String(item.tsk);
 }
 
-function eventStream(db: DynamoDBDocumentClient, input: QueryCommandInput, query: RangeQuery): QueryStream {
-  return new QueryStream(db, input, positionOfItem, query.after);
-}
-
 /** Merges ordered event streams into one page of `limit` events, plus whether more exist. */
-function collect(streams: QueryStream[], query: RangeQuery): Promise<Page> {
-  return mergePage(streams, query, eventItem.decode);
+async function collect(streams: QueryStream[], query: RangeQuery): Promise<Page> {
+  const page = await mergePage(streams, query, eventItem.decode);
+  return {
+    items: page.items,
+    hasMore: page.hasMore,
+    ...(page.stoppedAt ? { resumeAt: page.stoppedAt } : {}),
+  };
 }
