@@ -5,7 +5,10 @@
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import {
   AccessLogFormat,
+  ApiKey,
+  ApiKeySourceType,
   AuthorizationType,
+  type CfnAuthorizer,
   EndpointType,
   IdentitySource,
   LambdaIntegration,
@@ -43,12 +46,14 @@ import {
   HTTP_FUNCTIONS,
   type HttpFunctionName,
   PUBLISH_FUNCTION,
+  WEBHOOK_AUTHORIZER_FUNCTION,
 } from "#shared/function-registry.ts";
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from "#shared/http/problem.ts";
-import { AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from "#shared/http/routes.ts";
+import { AUTHORIZER_CACHE_TTL_SECONDS, meteringOf, ROUTES } from "#shared/http/routes.ts";
 import { TABLE } from "#shared/store/dynamo/table.ts";
 import type { StageConfig } from "./config.ts";
 import { LogFunction } from "./constructs/log-function.ts";
+import { RATE_PLAN_TIERS, UNASSIGNED_PLAN, unassignedUsageKey, usagePlanName } from "./rate-plans.ts";
 
 export interface ApiStackProps extends StackProps {
   config: StageConfig;
@@ -62,20 +67,43 @@ export interface ApiStackProps extends StackProps {
 }
 
 /**
- * Gateway-level answers, as problem+json like the handlers' own errors. `status` is the
- * status API Gateway sends for that response type; `override` replaces it.
+ * `Retry-After` of the rate-limit answers: API Gateway cannot compute the time until a token
+ * is available, so a static second (the local gateway computes it).
  */
-const GATEWAY_PROBLEMS: {
+const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Gateway-level answers, as problem+json like the handlers' own errors. `status` is the
+ * status API Gateway sends for that response type; `override` replaces it. `headers` are
+ * static values, added to every answer's Content-Type and X-Request-Id.
+ */
+export const GATEWAY_PROBLEMS: {
   type: ResponseType;
   status: number | null;
   override?: true;
   slug: string;
   title: string;
+  headers?: Record<string, string>;
 }[] = [
   { type: ResponseType.UNAUTHORIZED, status: 401, slug: "unauthorized", title: "Unauthorized" },
   { type: ResponseType.ACCESS_DENIED, status: 403, slug: "forbidden", title: "Forbidden" },
-  { type: ResponseType.THROTTLED, status: 429, slug: "throttled", title: "Too many requests" },
-  { type: ResponseType.QUOTA_EXCEEDED, status: 429, slug: "throttled", title: "Quota exceeded" },
+  // `apiKeyRequired` methods whose authorizer answered no usage key, or one on no usage plan.
+  { type: ResponseType.INVALID_API_KEY, status: 403, slug: "forbidden", title: "Forbidden" },
+  // The stage throttle and the tenant's usage plan (rate and burst) both answer THROTTLED.
+  {
+    type: ResponseType.THROTTLED,
+    status: 429,
+    slug: "rate-limited",
+    title: "Too many requests",
+    headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+  },
+  {
+    type: ResponseType.QUOTA_EXCEEDED,
+    status: 429,
+    slug: "rate-limited",
+    title: "Too many requests",
+    headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+  },
   { type: ResponseType.BAD_REQUEST_BODY, status: 400, slug: "validation", title: "Invalid request" },
   { type: ResponseType.BAD_REQUEST_PARAMETERS, status: 400, slug: "validation", title: "Invalid request" },
   {
@@ -130,6 +158,7 @@ export class ApiStack extends Stack {
     const registry: Record<string, FunctionDef> = {
       ...HTTP_FUNCTIONS,
       authorizer: AUTHORIZER_FUNCTION,
+      webhookAuthorizer: WEBHOOK_AUTHORIZER_FUNCTION,
       publish: PUBLISH_FUNCTION,
       ...BUS_TARGET_FUNCTIONS,
     };
@@ -146,6 +175,8 @@ export class ApiStack extends Stack {
       restApiName: `conversation-log-${config.stage}`,
       description: "Conversation Log HTTP API",
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      // The usage key comes from the authorizers' `usageIdentifierKey`, never from a client header.
+      apiKeySourceType: ApiKeySourceType.AUTHORIZER,
       cloudWatchRole: true,
       deployOptions: {
         stageName: config.stage,
@@ -164,6 +195,15 @@ export class ApiStack extends Stack {
       identitySources: [IdentitySource.header("Authorization")],
       resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_TTL_SECONDS),
     });
+    // The webhooks' tenant is the channel of the path's webhook_id. A path parameter cannot be
+    // an identity source, so this authorizer is not cached: it runs on every webhook request.
+    const webhookAuthorizer = new RequestAuthorizer(this, "ChannelAuthorizer", {
+      handler: (this.functions.webhookAuthorizer as LogFunction).fn,
+      identitySources: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    // Not cached, so no identity source: CDK would write an empty one.
+    (webhookAuthorizer.node.defaultChild as CfnAuthorizer).addPropertyDeletionOverride("IdentitySource");
     const integrations = Object.fromEntries(
       (Object.keys(HTTP_FUNCTIONS) as HttpFunctionName[]).map((name) => {
         const def: FunctionDef = HTTP_FUNCTIONS[name];
@@ -184,30 +224,61 @@ export class ApiStack extends Stack {
       }),
     ) as Record<HttpFunctionName, LambdaIntegration>;
     for (const route of ROUTES) {
-      this.api.root
-        .resourceForPath(route.path)
-        .addMethod(
-          route.method,
-          integrations[route.fn],
-          route.scope === null
-            ? { authorizationType: AuthorizationType.NONE, operationName: route.operationId }
-            : { authorizationType: AuthorizationType.CUSTOM, authorizer, operationName: route.operationId },
-        );
+      const metering = meteringOf(route);
+      // API Gateway meters only methods that require an API key: every private route (the key's
+      // tenant) and the webhooks (the channel's tenant). Service routes stay unmetered.
+      const options =
+        metering === null
+          ? { authorizationType: AuthorizationType.NONE, operationName: route.operationId }
+          : {
+              authorizationType: AuthorizationType.CUSTOM,
+              authorizer: metering === "key" ? authorizer : webhookAuthorizer,
+              apiKeyRequired: true,
+              operationName: route.operationId,
+            };
+      this.api.root.resourceForPath(route.path).addMethod(route.method, integrations[route.fn], options);
     }
     for (const p of GATEWAY_PROBLEMS) {
+      const headers = Object.fromEntries(Object.entries(p.headers ?? {}).map(([k, v]) => [k, `'${v}'`]));
       this.api.addGatewayResponse(`Problem${p.type.responseType}`, {
         type: p.type,
         ...(p.override ? { statusCode: String(p.status) } : {}),
-        responseHeaders: { "Content-Type": `'${PROBLEM_CONTENT_TYPE}'`, "X-Request-Id": "context.requestId" },
+        responseHeaders: {
+          "Content-Type": `'${PROBLEM_CONTENT_TYPE}'`,
+          "X-Request-Id": "context.requestId",
+          ...headers,
+        },
         templates: { "application/json": gatewayProblemTemplate(p) },
       });
     }
-    // A usage plan per stage: the hook for per-tenant quotas and throttles later.
-    this.api.addUsagePlan("UsagePlan", {
-      name: `conversation-log-${config.stage}`,
+    // --- Rate plans: one usage plan per tier; a tenant's API key is bound to its tier's plan by
+    // `npm run keys` (infra/usage-plans-aws.ts). The stage throttle stays the outer bound.
+    const apiStages = [{ api: this.api, stage: this.api.deploymentStage }];
+    for (const tier of RATE_PLAN_TIERS) {
+      const plan = config.ratePlans[tier];
+      this.api.addUsagePlan(`UsagePlan-${tier}`, {
+        name: usagePlanName(config.stage, tier),
+        description: `Rate plan ${tier}: per tenant, ${plan.rate} requests/s, burst ${plan.burst}`,
+        throttle: { rateLimit: plan.rate, burstLimit: plan.burst },
+        apiStages,
+      });
+    }
+    // Requests of no tenant plan (tenants whose keys predate rate plans, webhooks of unknown
+    // channels) share one key on a plan as wide as the stage: they are limited as before.
+    const unassigned = this.api.addUsagePlan(`UsagePlan-${UNASSIGNED_PLAN}`, {
+      name: usagePlanName(config.stage, UNASSIGNED_PLAN),
+      description: "Requests of no tenant plan: bounded only by the stage throttle",
       throttle: config.throttle,
-      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+      apiStages,
     });
+    unassigned.addApiKey(
+      new ApiKey(this, "UnassignedUsageKey", {
+        apiKeyName: usagePlanName(config.stage, UNASSIGNED_PLAN),
+        description:
+          "Shared usage key of requests that belong to no tenant plan (presented by the authorizers)",
+        value: unassignedUsageKey(config.stage),
+      }),
+    );
 
     // --- WAF ---
     const visibility = (metricName: string) => ({
@@ -450,6 +521,7 @@ export class ApiStack extends Stack {
         environment[variable] = String(props.config.automation[name]);
       }
     }
+    if (def.usageKeys) environment.UNASSIGNED_USAGE_KEY = unassignedUsageKey(props.config.stage);
     const f = new LogFunction(this, pascal(name), {
       entry: def.entry,
       description: def.description,
@@ -531,7 +603,7 @@ export class ApiStack extends Stack {
       {
         id: "AwsSolutions-APIG4",
         reason:
-          "Public by design (docs/api.md): GET /v1/health, /v1/openapi.json, /docs, and the channel webhooks, which verify the provider's signature or secret instead; every other method uses the Lambda authorizer.",
+          "Public by design (docs/api.md): GET /v1/health, /v1/openapi.json and /docs. Every other method has a Lambda authorizer: the key authorizer, or for the channel webhooks the one that names the channel's tenant for metering (the handler verifies the provider's signature or secret).",
       },
       {
         id: "AwsSolutions-COG4",

@@ -5,6 +5,7 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { type AutomationLimits, DEFAULT_AUTOMATION_LIMITS } from "#shared/config.ts";
+import { type RatePlan, type RatePlanTier, ratePlansFor } from "./rate-plans.ts";
 
 export interface StageConfig {
   stage: string;
@@ -12,8 +13,16 @@ export interface StageConfig {
   removalPolicy: RemovalPolicy;
   /** Function and access-log retention. */
   logRetention: RetentionDays;
-  /** API Gateway stage throttling (requests/s and burst). */
+  /**
+   * API Gateway stage throttling (requests/s and burst): the outer bound over all tenants
+   * together, at least the largest rate plan.
+   */
   throttle: { rateLimit: number; burstLimit: number };
+  /**
+   * Per-tenant rate plans by tier (infra/rate-plans.ts): one usage plan each, with a tenant's
+   * API Gateway key bound to its tier's plan. `standard` is the default.
+   */
+  ratePlans: Record<RatePlanTier, RatePlan>;
   /** WAF rate-based rule: requests per 5 minutes per client IP. */
   wafRateLimitPer5Min: number;
   /** Days the bus archive keeps events for replay. */
@@ -63,7 +72,8 @@ export function stageConfig(stage: string): StageConfig {
     isProd,
     removalPolicy: isProd ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     logRetention: isProd ? RetentionDays.ONE_YEAR : RetentionDays.TWO_WEEKS,
-    throttle: isProd ? { rateLimit: 1000, burstLimit: 2000 } : { rateLimit: 50, burstLimit: 100 },
+    throttle: isProd ? { rateLimit: 1000, burstLimit: 2000 } : { rateLimit: 250, burstLimit: 500 },
+    ratePlans: ratePlansFor(stage),
     wafRateLimitPer5Min: isProd ? 20_000 : 2_000,
     archiveRetentionDays: isProd ? 365 : 7,
     lake: isProd

@@ -224,6 +224,21 @@ export function loadTableName(env: NodeJS.ProcessEnv = process.env): string {
   return parseEnv(env).TABLE_NAME;
 }
 
+/**
+ * The authorizers' `usageIdentifierKey` for requests that belong to no tenant plan (a tenant
+ * whose keys predate rate plans, a webhook of an unknown channel): the stage's shared API
+ * Gateway key on the `unassigned` usage plan (infra/rate-plans.ts).
+ */
+export function loadUnassignedUsageKey(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.UNASSIGNED_USAGE_KEY;
+  if (!value || value.length < 20) {
+    throw new Error(
+      "invalid function configuration: UNASSIGNED_USAGE_KEY must be the stage's shared usage key (at least 20 characters)",
+    );
+  }
+  return value;
+}
+
 /** The event bus of the publish function. */
 export function loadBusName(env: NodeJS.ProcessEnv = process.env): string {
   const name = env.EVENT_BUS_NAME;

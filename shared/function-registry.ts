@@ -37,12 +37,16 @@ export interface FunctionDef {
   streaming?: boolean;
   /** Reads the stage's automation limits (`loadAutomationLimits`, shared/config.ts). */
   automationLimits?: boolean;
+  /** Answers API Gateway's `usageIdentifierKey` (`UNASSIGNED_USAGE_KEY`): the authorizers. */
+  usageKeys?: boolean;
 }
 
 /** Tenant data: every partition key starts with `T#{tenant}#`. */
 export const TENANT_KEYS = ["T#*"] as const;
 /** Channel webhook lookups: `CH#{channel id}` names the tenant (the request carries none). */
 export const CHANNEL_LOOKUP_KEYS = ["CH#*"] as const;
+/** Tenant rate plans: `PLAN#{tenant}` holds the tier and the usage key the authorizers return. */
+export const TENANT_PLAN_KEYS = ["PLAN#*"] as const;
 
 /** Functions behind the REST API; `shared/http/routes.ts` maps routes to them. */
 export const HTTP_FUNCTIONS = {
@@ -114,9 +118,25 @@ export type HttpFunctionName = keyof typeof HTTP_FUNCTIONS;
 
 export const AUTHORIZER_FUNCTION = {
   entry: "functions/authorizer.ts",
-  description: "Resolves API keys",
-  // API-key lookup items only.
+  description: "Resolves API keys, and the tenant's usage key for its rate plan",
+  // API-key lookup items, and the key's tenant's plan (its usage key).
   table: { actions: ["GetItem"], leadingKeys: ["K#*"] },
+  moreTable: [{ actions: ["GetItem"], leadingKeys: TENANT_PLAN_KEYS }],
+  usageKeys: true,
+} as const satisfies FunctionDef;
+
+/**
+ * The authorizer of the channel webhook routes (`meteredBy: "channel"`): it authenticates
+ * nothing (the handler checks the provider's signature) but names the tenant whose rate plan
+ * the request counts against.
+ */
+export const WEBHOOK_AUTHORIZER_FUNCTION = {
+  entry: "functions/webhook-authorizer.ts",
+  description: "Meters channel webhooks against the owning tenant's rate plan",
+  // Channel lookup items (which tenant) and that tenant's plan (its usage key); read-only.
+  table: { actions: ["GetItem"], leadingKeys: CHANNEL_LOOKUP_KEYS },
+  moreTable: [{ actions: ["GetItem"], leadingKeys: TENANT_PLAN_KEYS }],
+  usageKeys: true,
 } as const satisfies FunctionDef;
 
 export const PUBLISH_FUNCTION = {

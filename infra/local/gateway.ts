@@ -5,8 +5,12 @@
  * 1. match the request to the shared route table (unknown path 404, wrong method 405);
  * 2. for private routes, run the Lambda REQUEST authorizer handler (cached per
  *    `Authorization` header like the deployed authorizer) and evaluate its IAM policy
- *    against the method ARN: a thrown `Unauthorized` is a 401, a denied ARN a 403;
- * 3. invoke the route's Lambda handler with a Lambda-proxy event carrying the authorizer context.
+ *    against the method ARN: a thrown `Unauthorized` is a 401, a denied ARN a 403. For the
+ *    channel webhook routes (`meteredBy: "channel"`), run the webhook authorizer (not cached);
+ * 3. on those metered routes, require the authorizer's `usageIdentifierKey` (as
+ *    `apiKeyRequired` does) and charge one token to the tenant's bucket, with the tenant's
+ *    plan: over it, a 429 with `Retry-After` (API Gateway's usage plan throttle);
+ * 4. invoke the route's Lambda handler with a Lambda-proxy event carrying the authorizer context.
  *
  * Gateway-level answers are problem+json, like the gateway responses of the deployed API.
  */
@@ -24,7 +28,9 @@ import type {
 import type { HttpFunctionName } from "#shared/function-registry.ts";
 import { PRELUDE_DELIMITER, STREAMING_HANDLER } from "#shared/http/lambda-streaming.ts";
 import { PROBLEM_BASE, problemResponse, REQUEST_ID_HEADER } from "#shared/http/problem.ts";
-import { AUTHORIZER_CACHE_TTL_SECONDS, compilePath, ROUTES } from "#shared/http/routes.ts";
+import { AUTHORIZER_CACHE_TTL_SECONDS, compilePath, meteringOf, ROUTES } from "#shared/http/routes.ts";
+import { describePlan, type RatePlan } from "../rate-plans.ts";
+import { TenantRateLimiter } from "./rate-limits.ts";
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 /** A response-streaming handler (`awslambda.streamifyResponse`): it writes the prelude and body to the stream. */
@@ -40,9 +46,21 @@ export type AuthorizerHandler = (
 export interface GatewayOptions {
   functions: Record<HttpFunctionName, ProxyHandler | StreamingHandler>;
   authorizer: AuthorizerHandler;
+  /** The channel webhook routes' authorizer: names the tenant whose plan a webhook counts against. */
+  webhookAuthorizer: AuthorizerHandler;
   stage?: string;
   /** Seconds an authorizer answer is reused for the same Authorization header; 0 disables. */
   authorizerCacheTtl?: number;
+  /**
+   * Per-tenant rate limits. `planOf` gives the plan of the tenant the authorizer resolved
+   * (from its context: `tenant`, and `plan`, the tier); undefined leaves the request
+   * unmetered. Without `rateLimits`, nothing is metered.
+   */
+  rateLimits?: {
+    planOf(tenant: string, tier: string | undefined): RatePlan | undefined;
+    /** Milliseconds, for the token buckets; default `performance.now`. */
+    now?: () => number;
+  };
 }
 
 /** API Gateway's own payload limit. The ingest handler enforces the API's 1 MB limit itself. */
@@ -162,6 +180,7 @@ export function createGateway(options: GatewayOptions): Server {
   const stage = options.stage ?? "local";
   const ttlMs = (options.authorizerCacheTtl ?? AUTHORIZER_CACHE_TTL_SECONDS) * 1000;
   const cache = new Map<string, { result: APIGatewayAuthorizerResult; expires: number }>();
+  const limiter = options.rateLimits ? new TenantRateLimiter(options.rateLimits.now) : undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     let host = req.headers.host ?? "127.0.0.1";
@@ -257,8 +276,31 @@ export function createGateway(options: GatewayOptions): Server {
     const hasQuery = url.searchParams.size > 0;
     const methodArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}/${stage}/${method}${url.pathname}`;
 
+    const authEvent = (): APIGatewayRequestAuthorizerEvent => ({
+      type: "REQUEST",
+      methodArn,
+      resource: route.path,
+      path: url.pathname,
+      httpMethod: method,
+      headers,
+      multiValueHeaders,
+      pathParameters,
+      queryStringParameters: hasQuery ? query : null,
+      multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+      stageVariables: null,
+      requestContext: requestContext() as APIGatewayRequestAuthorizerEvent["requestContext"],
+    });
+    const authorizerFailed = () =>
+      send(
+        res,
+        gatewayProblem(requestId, 500, "internal", "Internal error", "the authorizer failed"),
+        requestId,
+      );
+
     let authorizer: Record<string, unknown> | null = null;
-    if (route.scope !== null) {
+    let answer: APIGatewayAuthorizerResult | undefined;
+    const metering = meteringOf(route);
+    if (metering === "key") {
       const authorization = req.headers.authorization;
       if (!authorization) {
         return send(
@@ -275,22 +317,8 @@ export function createGateway(options: GatewayOptions): Server {
       }
       let result = cache.get(authorization);
       if (!result || result.expires < Date.now()) {
-        const authEvent: APIGatewayRequestAuthorizerEvent = {
-          type: "REQUEST",
-          methodArn,
-          resource: route.path,
-          path: url.pathname,
-          httpMethod: method,
-          headers,
-          multiValueHeaders,
-          pathParameters,
-          queryStringParameters: hasQuery ? query : null,
-          multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-          stageVariables: null,
-          requestContext: requestContext() as APIGatewayRequestAuthorizerEvent["requestContext"],
-        };
         try {
-          result = { result: await options.authorizer(authEvent), expires: Date.now() + ttlMs };
+          result = { result: await options.authorizer(authEvent()), expires: Date.now() + ttlMs };
         } catch (error) {
           if ((error as Error).message === "Unauthorized") {
             return send(
@@ -305,11 +333,7 @@ export function createGateway(options: GatewayOptions): Server {
               requestId,
             );
           }
-          return send(
-            res,
-            gatewayProblem(requestId, 500, "internal", "Internal error", "the authorizer failed"),
-            requestId,
-          );
+          return authorizerFailed();
         }
         if (ttlMs > 0) cache.set(authorization, result);
       }
@@ -326,7 +350,60 @@ export function createGateway(options: GatewayOptions): Server {
           requestId,
         );
       }
-      authorizer = { ...(result.result.context ?? {}), principalId: result.result.principalId };
+      answer = result.result;
+    } else if (metering === "channel") {
+      // Not cached: API Gateway cannot key an authorizer cache on a path parameter.
+      try {
+        answer = await options.webhookAuthorizer(authEvent());
+      } catch {
+        return authorizerFailed();
+      }
+      if (!policyAllows(answer, methodArn)) {
+        return send(
+          res,
+          gatewayProblem(requestId, 403, "forbidden", "Forbidden", `${method} ${route.path} is not allowed`),
+          requestId,
+        );
+      }
+    }
+    if (answer) {
+      authorizer = { ...(answer.context ?? {}), principalId: answer.principalId };
+      // `apiKeyRequired` methods: without a usage key, API Gateway answers 403 (INVALID_API_KEY).
+      if (!answer.usageIdentifierKey) {
+        return send(
+          res,
+          gatewayProblem(
+            requestId,
+            403,
+            "forbidden",
+            "Forbidden",
+            "the request belongs to no usage plan (the authorizer returned no usage key)",
+          ),
+          requestId,
+        );
+      }
+      const tenant = answer.context?.tenant;
+      const plan =
+        typeof tenant === "string" && tenant !== ""
+          ? options.rateLimits?.planOf(tenant, stringOrUndefined(answer.context?.plan))
+          : undefined;
+      if (limiter && plan && typeof tenant === "string") {
+        const admission = limiter.take(tenant, plan);
+        if (!admission.ok) {
+          return send(
+            res,
+            gatewayProblem(
+              requestId,
+              429,
+              "rate-limited",
+              "Too many requests",
+              `over this tenant's rate plan (${describePlan(plan)}); retry after ${admission.retryAfterSeconds} s`,
+              { "retry-after": String(admission.retryAfterSeconds) },
+            ),
+            requestId,
+          );
+        }
+      }
     }
 
     function requestContext(): APIGatewayProxyEvent["requestContext"] {
@@ -465,6 +542,10 @@ async function relayStream(
   }
   if (out.errored) res.destroy();
   else res.end();
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }
 
 function isUtf8(buf: Buffer): boolean {

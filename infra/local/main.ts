@@ -4,8 +4,10 @@
  *   PORT=3000                 HTTP port on 127.0.0.1
  *   --in-memory               keep DynamoDB Local's data in memory (default: persist under .data/)
  *   DYNAMODB_ENDPOINT=url     use an already-running DynamoDB instead of starting DynamoDB Local
- *   LOCAL_API_KEYS=json       [{"tenant":"acme","key":"…","scopes":["events:read","events:write"]}]
+ *   LOCAL_API_KEYS=json       [{"tenant":"acme","key":"…","scopes":["events:read","events:write"]}],
+ *                             each entry optionally with "plan": {"rate": <requests/s>, "burst": <n>}
  */
+import { describePlan, LOCAL_STAGE, RATE_PLAN_TIERS, ratePlansFor } from "../rate-plans.ts";
 import { localKeys } from "./bootstrap.ts";
 import { startLocalStack } from "./stack.ts";
 
@@ -35,7 +37,11 @@ async function main(): Promise<void> {
     `  DynamoDB:  ${stack.dynamodbEndpoint} (table ${stack.tableName})`,
     `  API docs:  ${stack.url}/docs`,
     "  API keys:",
-    ...stack.keys.map((k) => `    ${k.key}  tenant=${k.tenant}  scopes=${k.scopes.join(",")}`),
+    ...stack.keys.map(
+      (k) =>
+        `    ${k.key}  tenant=${k.tenant}  scopes=${k.scopes.join(",")}${k.plan ? `  plan=${describePlan(k.plan)}` : ""}`,
+    ),
+    `  Rate plans per tenant: ${RATE_PLAN_TIERS.map((t) => `${t} (${describePlan(ratePlansFor(LOCAL_STAGE)[t])})`).join(", ")}; new tenants are on standard`,
     "",
     "Try it:",
     `  curl -s -X POST ${stack.url}/v1/events -H 'Authorization: Bearer ${first?.key}' -H 'Content-Type: application/json' \\`,
@@ -43,6 +49,7 @@ async function main(): Promise<void> {
     `  curl -s ${stack.url}/v1/conversations/c1/events -H 'Authorization: Bearer ${first?.key}'`,
     "",
     "Manage keys: npm run keys -- create --tenant acme --scopes events:read,events:write",
+    "Change a tenant's plan: npm run keys -- plan --tenant acme --plan large",
     "Press Ctrl-C to stop.",
   ];
   console.log(lines.join("\n"));

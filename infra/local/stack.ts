@@ -18,11 +18,15 @@ import {
   HTTP_FUNCTIONS,
   type HttpFunctionName,
   PUBLISH_FUNCTION,
+  WEBHOOK_AUTHORIZER_FUNCTION,
 } from "#shared/function-registry.ts";
 import { DynamoApiKeyStore } from "#shared/store/dynamo/api-keys.ts";
 import { createDocumentClient } from "#shared/store/dynamo/client.ts";
 import { TABLE } from "#shared/store/dynamo/table.ts";
-import { ensureTable, type LocalKey, seedKeys } from "./bootstrap.ts";
+import { DynamoTenantPlanStore } from "#shared/store/dynamo/tenant-plans.ts";
+import { LOCAL_STAGE, unassignedUsageKey } from "../rate-plans.ts";
+import { LocalUsagePlans } from "../usage-plans.ts";
+import { ensureTable, type LocalKey, planOverrides, seedKeys } from "./bootstrap.ts";
 import { type BusTargetHandler, LocalBus } from "./bus.ts";
 import { startDynamoLocal } from "./dynamodb-local.ts";
 import {
@@ -33,6 +37,7 @@ import {
   type ProxyHandler,
   type StreamingHandler,
 } from "./gateway.ts";
+import { localPlanOf } from "./rate-limits.ts";
 import { type StreamHandler, StreamPoller } from "./stream-poller.ts";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -117,12 +122,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   process.env.TABLE_NAME = tableName;
   process.env.CURSOR_SECRET = cursorSecret(dataDir);
   configureSecretsKey(dataDir);
+  process.env.UNASSIGNED_USAGE_KEY = unassignedUsageKey(LOCAL_STAGE);
 
   try {
     const admin = new DynamoDBClient({});
     await ensureTable(admin, tableName);
     admin.destroy();
-    await seedKeys(new DynamoApiKeyStore(createDocumentClient(), tableName), options.keys);
+    const db = createDocumentClient();
+    await seedKeys(new DynamoApiKeyStore(db, tableName), options.keys, {
+      plans: new DynamoTenantPlanStore(db, tableName),
+      usagePlans: new LocalUsagePlans(),
+    });
 
     // The exact Lambda entry modules of the registry, as deployed.
     const load = async <T>(entry: string): Promise<T> =>
@@ -140,6 +150,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ),
     ) as Record<HttpFunctionName, ProxyHandler | StreamingHandler>;
     const authorizer = await load<AuthorizerHandler>(AUTHORIZER_FUNCTION.entry);
+    const webhookAuthorizer = await load<AuthorizerHandler>(WEBHOOK_AUTHORIZER_FUNCTION.entry);
 
     let bus: LocalBus | undefined;
     let poller: StreamPoller | undefined;
@@ -171,6 +182,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const server = createGateway({
       functions,
       authorizer,
+      webhookAuthorizer,
+      rateLimits: { planOf: localPlanOf(planOverrides(options.keys)) },
       ...(options.authorizerCacheTtl !== undefined ? { authorizerCacheTtl: options.authorizerCacheTtl } : {}),
     });
     const host = options.host ?? "127.0.0.1";

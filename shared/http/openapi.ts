@@ -56,9 +56,9 @@ const COMMON_PROBLEMS: Record<number, { slug: string; title: string; description
     description: "The request cannot be carried out",
   },
   429: {
-    slug: "throttled",
+    slug: "rate-limited",
     title: "Too many requests",
-    description: "Over the request rate; retry after the time in Retry-After",
+    description: "Over the tenant's rate plan or the stage throttle; retry after the seconds in Retry-After",
   },
   500: {
     slug: "internal",
@@ -71,6 +71,14 @@ const REQUEST_ID_HEADER = {
   "X-Request-Id": {
     description: "The request's id (API Gateway's): quote it when reporting a problem",
     schema: z.string().meta({ example: REQUEST_ID_EXAMPLE }),
+  },
+};
+
+/** On a 429: when to retry. */
+const RETRY_AFTER_HEADER = {
+  "Retry-After": {
+    description: "Whole seconds to wait before retrying (at least 1)",
+    schema: z.string().meta({ example: "1" }),
   },
 };
 
@@ -94,7 +102,7 @@ function problemResponse(status: number, description: string): ZodOpenApiRespons
   };
   return {
     description,
-    headers: headersOf(REQUEST_ID_HEADER),
+    headers: headersOf(status === 429 ? { ...REQUEST_ID_HEADER, ...RETRY_AFTER_HEADER } : REQUEST_ID_HEADER),
     content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema, examples: { problem: { value: example } } } },
   };
 }

@@ -33,6 +33,16 @@ export function findRoute(method: string, resourcePath: string): Route<never> | 
   return ROUTES.find((r) => r.method === method.toUpperCase() && r.path === resourcePath);
 }
 
+/**
+ * Whose rate plan a request of the route counts against: the API key's tenant (private
+ * routes), the tenant owning the channel of the URL (webhooks), or none (public service
+ * routes: only the stage throttle and the WAF).
+ */
+export function meteringOf(route: Pick<Route, "scope" | "meteredBy">): "key" | "channel" | null {
+  if (route.scope !== null) return "key";
+  return route.meteredBy === "channel" ? "channel" : null;
+}
+
 /** Compiles a resource path to a matcher of concrete request paths. */
 export function compilePath(path: string): { regex: RegExp; params: string[] } {
   const params: string[] = [];

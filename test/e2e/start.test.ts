@@ -107,6 +107,25 @@ describe("npm start", () => {
     expect(out.text()).toMatch(/Java is not installed.*apt-get install -y openjdk-17-jre-headless/);
   });
 
+  it("rejects a bad plan in LOCAL_API_KEYS, saying which entry and why", async () => {
+    const child = start({
+      LOCAL_API_KEYS: JSON.stringify([
+        {
+          tenant: "acme",
+          key: "local_key_0123456789abcdef",
+          scopes: ["events:read"],
+          plan: { rate: 0, burst: 3 },
+        },
+      ]),
+    });
+    const out = output(child);
+    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    expect(code).toBe(1);
+    expect(out.text()).toContain(
+      "LOCAL_API_KEYS is invalid: 0.plan.rate rate must be more than 0 requests/s",
+    );
+  });
+
   it("rejects malformed LOCAL_API_KEYS with the expected shape", async () => {
     const child = start({ LOCAL_API_KEYS: "[{" });
     const out = output(child);

@@ -10,6 +10,7 @@ import {
   BUS_TARGET_FUNCTIONS,
   HTTP_FUNCTIONS,
   PUBLISH_FUNCTION,
+  WEBHOOK_AUTHORIZER_FUNCTION,
 } from "#shared/function-registry.ts";
 import { bundleReport } from "../../bench/bundles.ts";
 
@@ -20,6 +21,7 @@ describe("function bundles", () => {
     const entries = [
       ...Object.values(HTTP_FUNCTIONS),
       AUTHORIZER_FUNCTION,
+      WEBHOOK_AUTHORIZER_FUNCTION,
       PUBLISH_FUNCTION,
       ...Object.values(BUS_TARGET_FUNCTIONS),
     ].map((def) => def.entry.replace(/^functions\/(.*)\.ts$/, "$1"));

@@ -9,9 +9,10 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "#infra/app.ts";
 import { stageConfig } from "#infra/config.ts";
+import { RATE_PLAN_TIERS, ratePlansFor } from "#infra/rate-plans.ts";
 import { BUS_RULES } from "#shared/bus/rules.ts";
 import { BUS_TARGET_FUNCTIONS, HTTP_FUNCTIONS } from "#shared/function-registry.ts";
-import { ROUTES, type Route } from "#shared/http/routes.ts";
+import { meteringOf, ROUTES, type Route } from "#shared/http/routes.ts";
 import { TABLE } from "#shared/store/dynamo/table.ts";
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
@@ -145,7 +146,7 @@ describe("API stack", () => {
     return paths;
   }
 
-  it("maps every route of the shared table to its function, with the authorizer on every private route", () => {
+  it("maps every route of the shared table to its function, with the key authorizer on every private route and the channel authorizer on every webhook", () => {
     const paths = resourcePaths(dev.api);
     const methods = resources(dev.api, "AWS::ApiGateway::Method");
     expect(methods).toHaveLength(ROUTES.length);
@@ -159,13 +160,123 @@ describe("API stack", () => {
       const fnName = route.fn[0]?.toUpperCase() + route.fn.slice(1);
       expect(JSON.stringify(method.Integration)).toContain(functionId(dev.api, fnName));
       expect((method.Integration as { Type: string }).Type).toBe("AWS_PROXY");
-      if (route.scope === null) {
+      const metering = meteringOf(route);
+      if (metering === null) {
         expect(method.AuthorizationType).toBe("NONE");
       } else {
         expect(method.AuthorizationType).toBe("CUSTOM");
-        expect(method.AuthorizerId).toEqual({ Ref: expect.stringMatching(/^KeyAuthorizer/) });
+        expect(method.AuthorizerId).toEqual({
+          Ref: expect.stringMatching(metering === "key" ? /^KeyAuthorizer/ : /^ChannelAuthorizer/),
+        });
       }
     }
+  });
+
+  it("meters every private route and every webhook against a usage key, and no public service route", () => {
+    // Prepare
+    const paths = resourcePaths(dev.api);
+    const methods = resources(dev.api, "AWS::ApiGateway::Method").map(([, m]) => m.Properties);
+    const keyRequired = (route: Route) =>
+      methods.find(
+        (m) =>
+          m.HttpMethod === route.method && paths.get((m.ResourceId as { Ref: string }).Ref) === route.path,
+      )?.ApiKeyRequired === true;
+    // Act
+    const metered = (ROUTES as readonly Route[]).filter(keyRequired).map((r) => `${r.method} ${r.path}`);
+    const unmetered = (ROUTES as readonly Route[]).filter((r) => !keyRequired(r)).map((r) => r.path);
+    // Assert
+    expect(metered).toEqual(
+      expect.arrayContaining([
+        "POST /v1/events",
+        "GET /v1/channels/whatsapp/{webhook_id}",
+        "POST /v1/channels/whatsapp/{webhook_id}",
+        "POST /v1/channels/sunco/{webhook_id}",
+      ]),
+    );
+    expect(metered).toHaveLength(ROUTES.filter((r) => r.scope !== null).length + 3);
+    expect(unmetered.sort()).toEqual(["/docs", "/v1/health", "/v1/openapi.json"]);
+  });
+
+  it("takes the usage key from the authorizers (apiKeySource AUTHORIZER), never from a client header", () => {
+    dev.api.hasResourceProperties("AWS::ApiGateway::RestApi", { ApiKeySourceType: "AUTHORIZER" });
+    prod.api.hasResourceProperties("AWS::ApiGateway::RestApi", { ApiKeySourceType: "AUTHORIZER" });
+    // Both authorizers know the stage's shared key, for requests of no tenant plan.
+    for (const name of ["Authorizer", "WebhookAuthorizer"]) {
+      const [, fn] = resources(dev.api, "AWS::Lambda::Function").find(([id]) =>
+        id.startsWith(`${name}Fn`),
+      ) as [string, Resource];
+      expect((fn.Properties.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+        UNASSIGNED_USAGE_KEY: "conversation-log-dev-unassigned",
+      });
+    }
+  });
+
+  it("has one usage plan per tier with its throttle on the stage, and a shared key on an unassigned plan", () => {
+    for (const [stage, t] of [
+      ["dev", dev.api],
+      ["prod", prod.api],
+    ] as const) {
+      t.resourceCountIs("AWS::ApiGateway::UsagePlan", RATE_PLAN_TIERS.length + 1);
+      for (const tier of RATE_PLAN_TIERS) {
+        const plan = ratePlansFor(stage)[tier];
+        t.hasResourceProperties("AWS::ApiGateway::UsagePlan", {
+          UsagePlanName: `conversation-log-${stage}-${tier}`,
+          Throttle: { RateLimit: plan.rate, BurstLimit: plan.burst },
+          ApiStages: [
+            Match.objectLike({
+              ApiId: { Ref: Match.stringLikeRegexp("^Api") },
+              Stage: { Ref: Match.stringLikeRegexp(`^ApiDeploymentStage${stage}`) },
+            }),
+          ],
+        });
+      }
+      // Tenants' keys are made by `npm run keys`; the stack makes only the shared one.
+      t.resourceCountIs("AWS::ApiGateway::ApiKey", 1);
+      t.hasResourceProperties("AWS::ApiGateway::ApiKey", {
+        Name: `conversation-log-${stage}-unassigned`,
+        Value: `conversation-log-${stage}-unassigned`,
+        Enabled: true,
+      });
+      t.hasResourceProperties("AWS::ApiGateway::UsagePlanKey", {
+        KeyType: "API_KEY",
+        KeyId: { Ref: Match.stringLikeRegexp("^UnassignedUsageKey") },
+        UsagePlanId: { Ref: Match.stringLikeRegexp("^ApiUsagePlanunassigned") },
+      });
+    }
+    dev.api.hasResourceProperties("AWS::ApiGateway::UsagePlan", {
+      UsagePlanName: "conversation-log-dev-standard",
+      Throttle: { RateLimit: 100, BurstLimit: 200 },
+    });
+    // The unassigned plan is as wide as the stage: tenants without a plan are limited as before.
+    dev.api.hasResourceProperties("AWS::ApiGateway::UsagePlan", {
+      UsagePlanName: "conversation-log-dev-unassigned",
+      Throttle: { RateLimit: 250, BurstLimit: 500 },
+    });
+  });
+
+  it("keeps the stage throttle the outer bound: no tier is above it", () => {
+    for (const stage of ["dev", "prod", "pr-7"]) {
+      const config = stageConfig(stage);
+      for (const plan of Object.values(config.ratePlans)) {
+        expect(plan.rate).toBeLessThanOrEqual(config.throttle.rateLimit);
+        expect(plan.burst).toBeLessThanOrEqual(config.throttle.burstLimit);
+      }
+    }
+  });
+
+  it("runs the channel authorizer uncached, with no identity source (a path parameter cannot be one)", () => {
+    dev.api.hasResourceProperties("AWS::ApiGateway::Authorizer", {
+      Type: "REQUEST",
+      Name: Match.stringLikeRegexp("ChannelAuthorizer"),
+      AuthorizerResultTtlInSeconds: 0,
+      IdentitySource: Match.absent(),
+    });
+    const [, channel] = resources(dev.api, "AWS::ApiGateway::Authorizer").find(([id]) =>
+      id.startsWith("ChannelAuthorizer"),
+    ) as [string, Resource];
+    expect(JSON.stringify(channel.Properties.AuthorizerUri)).toContain(
+      functionId(dev.api, "WebhookAuthorizer"),
+    );
   });
 
   it("streams the change feed's responses (STREAM transfer mode), and only those", () => {
@@ -186,6 +297,28 @@ describe("API stack", () => {
       Type: "REQUEST",
       IdentitySource: "method.request.header.Authorization",
       AuthorizerResultTtlInSeconds: 300,
+    });
+  });
+
+  it("answers THROTTLED and QUOTA_EXCEEDED with a 429 rate-limited problem and Retry-After", () => {
+    for (const type of ["THROTTLED", "QUOTA_EXCEEDED"]) {
+      dev.api.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+        ResponseType: type,
+        ResponseParameters: {
+          "gatewayresponse.header.Content-Type": "'application/problem+json'",
+          "gatewayresponse.header.Retry-After": "'1'",
+          "gatewayresponse.header.X-Request-Id": "context.requestId",
+        },
+        ResponseTemplates: {
+          "application/json": Match.stringLikeRegexp(
+            '"type":"https://conversation-log.dev/problems/rate-limited".*"status":429.*"request_id":"\\$context.requestId"',
+          ),
+        },
+      });
+    }
+    dev.api.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+      ResponseType: "INVALID_API_KEY",
+      ResponseTemplates: { "application/json": Match.stringLikeRegexp('"status":403') },
     });
   });
 
@@ -231,13 +364,13 @@ describe("API stack", () => {
     }
   });
 
-  it("throttles per stage, traces, logs access with retention, and has a usage plan", () => {
+  it("throttles per stage, traces and logs access with retention", () => {
     dev.api.hasResourceProperties("AWS::ApiGateway::Stage", {
       StageName: "dev",
       TracingEnabled: true,
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
       MethodSettings: Match.arrayWith([
-        Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }),
+        Match.objectLike({ ThrottlingRateLimit: 250, ThrottlingBurstLimit: 500 }),
       ]),
     });
     prod.api.hasResourceProperties("AWS::ApiGateway::Stage", {
@@ -245,7 +378,6 @@ describe("API stack", () => {
         Match.objectLike({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 }),
       ]),
     });
-    dev.api.resourceCountIs("AWS::ApiGateway::UsagePlan", 1);
   });
 
   it("puts a WAF with managed rule groups and a rate rule in front of the stage", () => {
@@ -271,7 +403,13 @@ describe("API stack", () => {
   it("runs every function on Node 22+ arm64 with an explicit log group and retention", () => {
     const fns = resources(dev.api, "AWS::Lambda::Function").filter(([id]) => /Fn[0-9A-F]{8}$/.test(id));
     // One per registry entry: HTTP functions, the authorizer, the publisher, bus targets.
-    const registry = { ...HTTP_FUNCTIONS, authorizer: 1, publish: 1, ...BUS_TARGET_FUNCTIONS };
+    const registry = {
+      ...HTTP_FUNCTIONS,
+      authorizer: 1,
+      webhookAuthorizer: 1,
+      publish: 1,
+      ...BUS_TARGET_FUNCTIONS,
+    };
     expect(fns).toHaveLength(Object.keys(registry).length);
     for (const [, fn] of fns) {
       expect(fn.Properties).toMatchObject({
@@ -436,7 +574,17 @@ describe("API stack", () => {
     const chGrants = resources(dev.api, "AWS::IAM::Policy")
       .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
       .filter((st) => JSON.stringify(st.Condition ?? {}).includes("CH#*"));
-    expect(chGrants).toHaveLength(2);
+    // Read by the webhooks and by the webhook authorizer.
+    expect(chGrants).toHaveLength(3);
+    // Tenant plans (`PLAN#`): read-only, and only for the two authorizers.
+    const planGrants = resources(dev.api, "AWS::IAM::Policy")
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+      .filter((st) => JSON.stringify(st.Condition ?? {}).includes("PLAN#*"));
+    expect(planGrants).toHaveLength(2);
+    for (const grant of planGrants) {
+      expect(grant).toMatchObject({ Action: "dynamodb:GetItem", ...leading(["PLAN#*"]) });
+    }
+    expect([...actionsOf(dev.api, "WebhookAuthorizer")].sort()).toEqual(["dynamodb:GetItem", ...xray].sort());
     // Triggers: tenant data only.
     dev.api.hasResourceProperties("AWS::IAM::Policy", {
       PolicyDocument: {
@@ -582,6 +730,7 @@ describe("API stack", () => {
           "service",
           "commands",
           "authorizer",
+          "webhookAuthorizer",
           "publish",
           "triggers",
           "triggerEngine",

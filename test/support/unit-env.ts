@@ -12,6 +12,8 @@ process.env.TABLE_NAME = "conversation-log-unit";
 process.env.CURSOR_SECRET = "test-cursor-secret-0123456789abcdef0123456789";
 // The local secrets cipher's key (32 bytes, base64), as `npm start --in-memory` sets it.
 process.env.SECRETS_KEY = Buffer.alloc(32, "test-secrets-key").toString("base64");
+// The authorizers' usage key for requests of no tenant plan (the local stack's own value).
+process.env.UNASSIGNED_USAGE_KEY = "conversation-log-local-unassigned";
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
 // Log lines go through the global console, where a test can read them.
 process.env.POWERTOOLS_DEV = "true";

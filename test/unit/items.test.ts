@@ -21,6 +21,7 @@ import {
   ItemReader,
   idempotencyItem,
   MalformedItemError,
+  tenantPlanItem,
   triggerItem,
   webhookFailureItem,
 } from "#shared/store/dynamo/items.ts";
@@ -32,6 +33,7 @@ import {
   eventKey,
   guardKey,
   tenantChannelKey,
+  tenantPlanKey,
   triggerKey,
 } from "#shared/store/dynamo/table-keys.ts";
 import { positionOf } from "#shared/store/events.ts";
@@ -150,6 +152,24 @@ describe("API key items", () => {
     const item = { ...apiKeyLookupItem.encode("h", record), scopes: "events:read" };
     expect(() => apiKeyLookupItem.decode(item)).toThrow(
       'API key lookup item: attribute "scopes" should be a list of strings, got a string',
+    );
+  });
+});
+
+describe("tenant plan items", () => {
+  it("round-trip the tier and the usage key, outside the tenant namespace", () => {
+    const plan = {
+      tenant: TENANT,
+      tier: "large",
+      usageKey: "clu_0123456789abcdef0123456789abcdef",
+      usageKeyId: "a1b2c3d4e5",
+      updatedAt: "2025-05-23T10:00:00.000Z",
+    };
+    const item = tenantPlanItem.encode(plan);
+    expect(item).toMatchObject({ ...tenantPlanKey(TENANT), entity: "tenant-plan", usage_key: plan.usageKey });
+    expect(tenantPlanItem.decode(item)).toEqual(plan);
+    expect(() => tenantPlanItem.decode({ ...item, usage_key: 7 })).toThrow(
+      'tenant plan item: attribute "usage_key" should be a string, got a number',
     );
   });
 });

@@ -18,6 +18,7 @@ import {
   parseEventSk,
   TIME_SHARDS,
   tenantOfPk,
+  tenantPlanKey,
   tenantPrefix,
   timeBucket,
   timeIndexKey,
@@ -240,5 +241,8 @@ describe("tenant confinement", () => {
     expect(bucketDirectoryPk("acme")).toBe("T#acme#TB");
     expect(apiKeyListingKey("acme", "k1")).toEqual({ pk: "T#acme#KEYS", sk: "k1" });
     expect(apiKeyLookupKey("abc")).toEqual({ pk: "K#abc", sk: "K" });
+    // Outside the tenant namespace: the authorizers' `PLAN#*` grant reaches no tenant data.
+    expect(tenantPlanKey("acme")).toEqual({ pk: "PLAN#acme", sk: "PLAN" });
+    expect(() => tenantPlanKey("Not A Tenant")).toThrow(/invalid tenant id/);
   });
 });

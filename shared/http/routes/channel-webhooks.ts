@@ -1,7 +1,7 @@
 /**
  * The providers' webhook routes. Public in the route table: the provider's signature or
  * secret authenticates each request, and the tenant comes only from the integration the
- * URL's id names.
+ * URL's id names. Each request counts against that tenant's rate plan (`meteredBy`).
  */
 import * as z from "zod";
 import { logger } from "../../logger.ts";
@@ -37,6 +37,7 @@ export const CHANNEL_WEBHOOK_ROUTES = routesOf<ChannelIntegrationDeps>("channelW
     path: "/v1/channels/whatsapp/{webhook_id}",
     tag: "Channels",
     scope: null,
+    meteredBy: "channel",
     summary: "Meta's webhook verification handshake",
     request: {
       path: webhookPath,
@@ -73,6 +74,7 @@ export const CHANNEL_WEBHOOK_ROUTES = routesOf<ChannelIntegrationDeps>("channelW
     path: "/v1/channels/whatsapp/{webhook_id}",
     tag: "Channels",
     scope: null,
+    meteredBy: "channel",
     summary: "WhatsApp Cloud API notifications (X-Hub-Signature-256)",
     request: {
       path: webhookPath,
@@ -104,6 +106,7 @@ export const CHANNEL_WEBHOOK_ROUTES = routesOf<ChannelIntegrationDeps>("channelW
     path: "/v1/channels/sunco/{webhook_id}",
     tag: "Channels",
     scope: null,
+    meteredBy: "channel",
     summary: "Sunshine Conversations v2 webhook (X-API-Key)",
     request: {
       path: webhookPath,

@@ -30,6 +30,7 @@ import {
 import type { StoredState } from "../conversation-states.ts";
 import { type PreparedEvent, positionOf } from "../events.ts";
 import type { IdempotencyRecord } from "../idempotency.ts";
+import type { TenantPlan } from "../tenant-plans.ts";
 import { RUN_STATUSES, RUN_TTL_SECONDS, runPosition, type TriggerRun } from "../trigger-runs.ts";
 import type { DeliveryFailure, StoredTrigger, TriggerDefinition } from "../triggers.ts";
 import { TABLE } from "./table.ts";
@@ -44,6 +45,7 @@ import {
   idempotencyRecordKey,
   sequenceIndexKey,
   tenantChannelKey,
+  tenantPlanKey,
   timeIndexKey,
   triggerKey,
   triggerRunKey,
@@ -368,6 +370,34 @@ export const apiKeyListingItem = {
   decode(item: Item): { record: ApiKeyRecord; apiKeyHash: string } {
     const r = new ItemReader("API key listing", item);
     return { record: readApiKey(r), apiKeyHash: r.str("key_hash") };
+  },
+};
+
+// --- Tenant rate plans ----------------------------------------------------------------------
+
+/** A tenant's rate plan tier and the usage key its requests are metered by. */
+export const tenantPlanItem = {
+  entity: "tenant-plan",
+  encode(plan: TenantPlan): Item {
+    return {
+      ...tenantPlanKey(plan.tenant),
+      entity: "tenant-plan",
+      tenant: plan.tenant,
+      tier: plan.tier,
+      usage_key: plan.usageKey,
+      usage_key_id: plan.usageKeyId,
+      updated_at: plan.updatedAt,
+    };
+  },
+  decode(item: Item): TenantPlan {
+    const r = new ItemReader("tenant plan", item);
+    return {
+      tenant: r.str("tenant"),
+      tier: r.str("tier"),
+      usageKey: r.str("usage_key"),
+      usageKeyId: r.str("usage_key_id"),
+      updatedAt: r.str("updated_at"),
+    };
   },
 };
 

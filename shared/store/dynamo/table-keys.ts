@@ -12,6 +12,7 @@
  * | Idempotency-Key record | `T#{tenant}#IK#{sha256(Idempotency-Key)}` | `IK` |
  * | API key (lookup) | `K#{sha256(API key)}` | `K` |
  * | API key (tenant listing) | `T#{tenant}#KEYS` | `{API key id}` |
+ * | tenant rate plan (usage key) | `PLAN#{tenant}` | `PLAN` |
  * | trigger | `T#{tenant}#TRG` | `{trigger id}` |
  * | trigger count | `T#{tenant}#TRGN` | `N` |
  * | trigger run | `T#{tenant}#TRUN#{trigger id}` | `{event received_at}#{event id}` |
@@ -182,6 +183,15 @@ export function apiKeyListingsPk(tenant: string): string {
 
 export function apiKeyListingKey(tenant: string, apiKeyId: string): TableKey {
   return { pk: apiKeyListingsPk(tenant), sk: apiKeyId };
+}
+
+/**
+ * A tenant's rate plan and usage key, read by the authorizers: outside the `T#` namespace,
+ * so their grant (`PLAN#*`) reaches no tenant data.
+ */
+export function tenantPlanKey(tenant: string): TableKey {
+  assertTenant(tenant);
+  return { pk: `PLAN#${tenant}`, sk: "PLAN" };
 }
 
 /** All of a tenant's triggers share one partition: the engine loads them with one Query. */
