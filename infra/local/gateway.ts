@@ -296,6 +296,8 @@ export function createGateway(options: GatewayOptions): Server {
         gatewayProblem(requestId, 500, "internal", "Internal error", "the authorizer failed"),
         requestId,
       );
+    const forbidden = (detail: string) =>
+      send(res, gatewayProblem(requestId, 403, "forbidden", "Forbidden", detail), requestId);
 
     let authorizer: Record<string, unknown> | null = null;
     let answer: APIGatewayAuthorizerResult | undefined;
@@ -338,17 +340,7 @@ export function createGateway(options: GatewayOptions): Server {
         if (ttlMs > 0) cache.set(authorization, result);
       }
       if (!policyAllows(result.result, methodArn)) {
-        return send(
-          res,
-          gatewayProblem(
-            requestId,
-            403,
-            "forbidden",
-            "Forbidden",
-            `this API key lacks the ${route.scope} scope needed for ${method} ${route.path}`,
-          ),
-          requestId,
-        );
+        return forbidden(`this API key lacks the ${route.scope} scope needed for ${method} ${route.path}`);
       }
       answer = result.result;
     } else if (metering === "channel") {
@@ -358,29 +350,13 @@ export function createGateway(options: GatewayOptions): Server {
       } catch {
         return authorizerFailed();
       }
-      if (!policyAllows(answer, methodArn)) {
-        return send(
-          res,
-          gatewayProblem(requestId, 403, "forbidden", "Forbidden", `${method} ${route.path} is not allowed`),
-          requestId,
-        );
-      }
+      if (!policyAllows(answer, methodArn)) return forbidden(`${method} ${route.path} is not allowed`);
     }
     if (answer) {
       authorizer = { ...(answer.context ?? {}), principalId: answer.principalId };
       // `apiKeyRequired` methods: without a usage key, API Gateway answers 403 (INVALID_API_KEY).
       if (!answer.usageIdentifierKey) {
-        return send(
-          res,
-          gatewayProblem(
-            requestId,
-            403,
-            "forbidden",
-            "Forbidden",
-            "the request belongs to no usage plan (the authorizer returned no usage key)",
-          ),
-          requestId,
-        );
+        return forbidden("the request belongs to no usage plan (the authorizer returned no usage key)");
       }
       const tenant = answer.context?.tenant;
       const plan =

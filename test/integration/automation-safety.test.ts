@@ -7,39 +7,22 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { SCOPES } from "#shared/auth/scopes.ts";
 import { type BusDetail, BusDetailSchema, toBusEntry } from "#shared/bus/contract.ts";
-import { loadSecretCipher } from "#shared/config.ts";
-import { CursorCodec } from "#shared/cursor.ts";
 import type { StoredEvent } from "#shared/events/schema.ts";
 import { DynamoCausationBudgetStore } from "#shared/store/dynamo/causation-budgets.ts";
-import { DynamoTriggerRunStore } from "#shared/store/dynamo/trigger-runs.ts";
-import { DynamoTriggerStore } from "#shared/store/dynamo/triggers.ts";
 import { TriggerInputSchema } from "#shared/triggers/schema.ts";
 import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
-import { runTriggers, type TriggerEngineDeps } from "#shared/usecases/trigger-engine.ts";
-import { createTrigger, defaultTriggerDeps, listTriggerRuns } from "#shared/usecases/triggers.ts";
-import { HttpWebhookSender } from "#shared/webhooks/sender.ts";
+import { runTriggers } from "#shared/usecases/trigger-engine.ts";
+import { createTrigger, listTriggerRuns } from "#shared/usecases/triggers.ts";
+import { automation } from "../support/engine.ts";
 import { anEvent, uniqueId, uniqueTenant } from "../support/factories.ts";
 import { countingStore } from "../support/store.ts";
 
 const h = countingStore();
 const budgets = new DynamoCausationBudgetStore(h.db, h.tableName);
-const runs = new DynamoTriggerRunStore(h.db, h.tableName);
-const triggers = new DynamoTriggerStore(h.db, h.tableName);
-const cursors = new CursorCodec(process.env.CURSOR_SECRET as string);
-// The cipher the handlers load: the same key (SECRETS_KEY, test/support/env.ts).
-const secrets = await loadSecretCipher();
-const engine = (eventsPerRoot: number): TriggerEngineDeps => ({
-  ingest: defaultIngestDeps(h.store),
-  triggers,
-  runs,
-  budgets,
-  webhooks: new HttpWebhookSender({ allowLoopback: true }),
-  secrets,
-  now: Date.now,
-  limits: { eventsPerRoot, webhooksPerRoot: 25 },
-});
-const triggerDeps = (maxTriggers = 100) =>
-  defaultTriggerDeps({ triggers, runs, cursors, secrets }, maxTriggers);
+const { triggers } = automation(h);
+const engine = (eventsPerRoot: number) =>
+  automation(h, { limits: { eventsPerRoot, webhooksPerRoot: 25 } }).engine;
+const triggerDeps = (maxTriggers = 100) => automation(h, { maxTriggers }).triggerDeps;
 const define = (body: unknown) => TriggerInputSchema.parse(body);
 
 function detailOf(tenant: string, event: StoredEvent): BusDetail {

@@ -10,49 +10,23 @@ import type { Context, EventBridgeEvent } from "aws-lambda";
 import { Webhook as SvixWebhook } from "svix";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type BusDetail, BusDetailSchema, toBusEntry } from "#shared/bus/contract.ts";
-import { DEFAULT_AUTOMATION_LIMITS, loadSecretCipher } from "#shared/config.ts";
-import { CursorCodec } from "#shared/cursor.ts";
 import type { StoredEvent } from "#shared/events/schema.ts";
-import { DynamoCausationBudgetStore } from "#shared/store/dynamo/causation-budgets.ts";
-import { DynamoTriggerRunStore } from "#shared/store/dynamo/trigger-runs.ts";
-import { DynamoTriggerStore } from "#shared/store/dynamo/triggers.ts";
 import type { EventStore } from "#shared/store/events.ts";
-import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
+import { ingest } from "#shared/usecases/ingest.ts";
 import {
   actionEventId,
   type EngineReport,
   runTriggers,
-  type TriggerEngineDeps,
   webhookMessageId,
 } from "#shared/usecases/trigger-engine.ts";
-import { defaultTriggerDeps } from "#shared/usecases/triggers.ts";
 import { HttpWebhookSender } from "#shared/webhooks/sender.ts";
+import { automation } from "../support/engine.ts";
 import { anEvent, type Json, uniqueId, uniqueTenant } from "../support/factories.ts";
 import { createTrigger, replaceTrigger } from "../support/routes.ts";
 import { countingStore } from "../support/store.ts";
 
 const h = countingStore();
-const triggers = new DynamoTriggerStore(h.db, h.tableName);
-const runs = new DynamoTriggerRunStore(h.db, h.tableName);
-// The cipher the handlers load: the same key (SECRETS_KEY, test/support/env.ts).
-const secrets = await loadSecretCipher();
-const triggerDeps = defaultTriggerDeps({
-  triggers,
-  runs,
-  cursors: new CursorCodec(process.env.CURSOR_SECRET as string),
-  secrets,
-});
-const deps: TriggerEngineDeps = {
-  ingest: defaultIngestDeps(h.store),
-  triggers,
-  runs,
-  budgets: new DynamoCausationBudgetStore(h.db, h.tableName),
-  // Short backoff and timeout: the behaviour under test is the same, the suite stays fast.
-  webhooks: new HttpWebhookSender({ allowLoopback: true, backoffMs: 20, timeoutMs: 2000 }),
-  secrets,
-  now: Date.now,
-  limits: DEFAULT_AUTOMATION_LIMITS,
-};
+const { triggers, triggerDeps, engine: deps } = automation(h);
 
 const tick = () => new Promise((r) => setTimeout(r, 3));
 

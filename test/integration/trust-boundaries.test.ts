@@ -17,17 +17,13 @@ import { ulid } from "ulid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBusEntry } from "#shared/bus/contract.ts";
 import { UnattributableBusEventError } from "#shared/bus/target.ts";
-import { DEFAULT_AUTOMATION_LIMITS, loadSecretCipher } from "#shared/config.ts";
-import { CursorCodec } from "#shared/cursor.ts";
+import { loadSecretCipher } from "#shared/config.ts";
 import type { StoredEvent } from "#shared/events/schema.ts";
 import { SecretOpenError } from "#shared/secrets/cipher.ts";
-import { DynamoCausationBudgetStore } from "#shared/store/dynamo/causation-budgets.ts";
 import { DynamoChannelIntegrationStore } from "#shared/store/dynamo/channel-integrations.ts";
 import { channelLookupItem, triggerItem } from "#shared/store/dynamo/items.ts";
 import { sealLegacySecrets } from "#shared/store/dynamo/legacy-secrets.ts";
 import { channelLookupKey, triggerKey } from "#shared/store/dynamo/table-keys.ts";
-import { DynamoTriggerRunStore } from "#shared/store/dynamo/trigger-runs.ts";
-import { DynamoTriggerStore } from "#shared/store/dynamo/triggers.ts";
 import {
   authenticateWhatsApp,
   type ChannelIntegrationDeps,
@@ -35,9 +31,8 @@ import {
   defaultChannelIntegrationDeps,
 } from "#shared/usecases/channels.ts";
 import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
-import { runTriggers, type TriggerEngineDeps } from "#shared/usecases/trigger-engine.ts";
-import { defaultTriggerDeps } from "#shared/usecases/triggers.ts";
-import { HttpWebhookSender } from "#shared/webhooks/sender.ts";
+import { runTriggers } from "#shared/usecases/trigger-engine.ts";
+import { automation } from "../support/engine.ts";
 import { anEvent, type Json, uniqueId, uniqueTenant } from "../support/factories.ts";
 import { createTrigger } from "../support/routes.ts";
 import { countingStore } from "../support/store.ts";
@@ -50,24 +45,7 @@ const channels: ChannelIntegrationDeps = defaultChannelIntegrationDeps(
   defaultIngestDeps(h.store),
   secrets,
 );
-const triggers = new DynamoTriggerStore(h.db, h.tableName);
-const runs = new DynamoTriggerRunStore(h.db, h.tableName);
-const triggerDeps = defaultTriggerDeps({
-  triggers,
-  runs,
-  cursors: new CursorCodec(process.env.CURSOR_SECRET as string),
-  secrets,
-});
-const engine: TriggerEngineDeps = {
-  ingest: defaultIngestDeps(h.store),
-  triggers,
-  runs,
-  budgets: new DynamoCausationBudgetStore(h.db, h.tableName),
-  webhooks: new HttpWebhookSender({ allowLoopback: true, backoffMs: 10, timeoutMs: 2000 }),
-  secrets,
-  now: Date.now,
-  limits: DEFAULT_AUTOMATION_LIMITS,
-};
+const { triggers, triggerDeps, engine } = automation(h, { backoffMs: 10 });
 
 const APP_SECRET = "meta-app-secret-0123456789";
 const sign = (body: Buffer, secret = APP_SECRET) =>

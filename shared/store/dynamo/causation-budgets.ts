@@ -20,10 +20,6 @@ export class DynamoCausationBudgetStore implements CausationBudgetStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  #expires(): number {
-    return Math.floor(this.now() / 1000) + BUDGET_TTL_SECONDS;
-  }
-
   async reserve(
     tenant: string,
     rootEventId: string,
@@ -31,47 +27,46 @@ export class DynamoCausationBudgetStore implements CausationBudgetStore {
     actionId: string,
     limit: number,
   ): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: causationBudgetKey(tenant, rootEventId),
-          UpdateExpression: "ADD #set :id SET #entity = :entity, #ttl = if_not_exists(#ttl, :ttl)",
-          ConditionExpression: "attribute_not_exists(#set) OR size(#set) < :limit OR contains(#set, :one)",
-          ExpressionAttributeNames: {
-            "#set": ATTRIBUTE[kind],
-            "#entity": "entity",
-            "#ttl": TABLE.ttlAttribute,
-          },
-          ExpressionAttributeValues: {
-            ":id": new Set([actionId]),
-            ":one": actionId,
-            ":limit": limit,
-            ":entity": "causation-budget",
-            ":ttl": this.#expires(),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.#update(tenant, rootEventId, {
+      UpdateExpression: "ADD #set :id SET #entity = :entity, #ttl = if_not_exists(#ttl, :ttl)",
+      ConditionExpression: "attribute_not_exists(#set) OR size(#set) < :limit OR contains(#set, :one)",
+      names: { "#set": ATTRIBUTE[kind] },
+      values: { ":id": new Set([actionId]), ":one": actionId, ":limit": limit },
+    });
   }
 
-  async markExhausted(tenant: string, rootEventId: string): Promise<boolean> {
+  markExhausted(tenant: string, rootEventId: string): Promise<boolean> {
+    return this.#update(tenant, rootEventId, {
+      UpdateExpression: "SET exhausted_at = :at, #entity = :entity, #ttl = if_not_exists(#ttl, :ttl)",
+      ConditionExpression: "attribute_not_exists(exhausted_at)",
+      names: {},
+      values: { ":at": new Date(this.now()).toISOString() },
+    });
+  }
+
+  /** One conditional update of the tree's item; `false` when its condition does not hold. */
+  async #update(
+    tenant: string,
+    rootEventId: string,
+    update: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      names: Record<string, string>;
+      values: Record<string, unknown>;
+    },
+  ): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: causationBudgetKey(tenant, rootEventId),
-          UpdateExpression: "SET exhausted_at = :at, #entity = :entity, #ttl = if_not_exists(#ttl, :ttl)",
-          ConditionExpression: "attribute_not_exists(exhausted_at)",
-          ExpressionAttributeNames: { "#entity": "entity", "#ttl": TABLE.ttlAttribute },
+          UpdateExpression: update.UpdateExpression,
+          ConditionExpression: update.ConditionExpression,
+          ExpressionAttributeNames: { ...update.names, "#entity": "entity", "#ttl": TABLE.ttlAttribute },
           ExpressionAttributeValues: {
-            ":at": new Date(this.now()).toISOString(),
+            ...update.values,
             ":entity": "causation-budget",
-            ":ttl": this.#expires(),
+            ":ttl": Math.floor(this.now() / 1000) + BUDGET_TTL_SECONDS,
           },
         }),
       );
