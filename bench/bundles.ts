@@ -58,6 +58,8 @@ function initTimes(file: string, root: string): { p50: number; p90: number; runs
     TABLE_NAME: "bundle-init",
     CURSOR_SECRET: "bundle-init-cursor-secret-0123456789abcdef",
     EVENT_BUS_NAME: "bundle-init",
+    UNASSIGNED_USAGE_KEY: "bundle-init-unassigned-usage-key",
+    SECRETS_KEY: Buffer.alloc(32, "bundle-init").toString("base64"),
     AWS_REGION: "us-east-1",
     AWS_ACCESS_KEY_ID: "x",
     AWS_SECRET_ACCESS_KEY: "y",
