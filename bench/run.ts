@@ -11,9 +11,11 @@
  *   BENCH_EXPORT_EVENTS=100000  events in the export benchmark's log (see bench/export.ts)
  *
  * `npm run bench -- --only export` (or BENCH_ONLY=export) runs only the export section and
- * updates only that section of BENCHMARKS.md.
+ * updates only that section of BENCHMARKS.md; `--only matcher` does the same for the event
+ * pattern matcher's adversarial benchmark (bench/matcher.ts, a few minutes of CPU, no database),
+ * which fails the run when any case misses its target.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -21,6 +23,8 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { build } from "esbuild";
+import { BUNDLING } from "#infra/bundling.ts";
 import { startLocalStack } from "#infra/local/stack.ts";
 import { createDocumentClient } from "#shared/store/dynamo/client.ts";
 import { TABLE } from "#shared/store/dynamo/table.ts";
@@ -29,6 +33,13 @@ import { bundleReport } from "./bundles.ts";
 import { type ExportBenchResults, exportSummary, renderExport, spliceExportSection } from "./export.ts";
 import type { FanoutResults } from "./fanout.ts";
 import { describeMachine } from "./machine.ts";
+import {
+  type MatcherBenchResults,
+  matcherSummary,
+  overTarget,
+  renderMatcher,
+  spliceMatcherSection,
+} from "./matcher.ts";
 import {
   type BenchConfig,
   type BenchResults,
@@ -441,35 +452,96 @@ function measureExportSection(): ExportBenchResults {
   return JSON.parse(json) as ExportBenchResults;
 }
 
+/**
+ * The matcher section, in a process of its own, from the matcher bundled as the functions are
+ * (infra/bundling.ts: minified ESM), so that it measures the code that runs in Lambda.
+ */
+async function measureMatcherSection(): Promise<MatcherBenchResults> {
+  log("matcher: adversarial patterns against 256 KB events");
+  const outfile = join(ROOT, ".bench", "matcher.mjs");
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build({
+    entryPoints: [join(ROOT, "bench", "matcher.ts")],
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: "node",
+    format: BUNDLING.format,
+    minify: BUNDLING.minify,
+    target: BUNDLING.target,
+    mainFields: [...BUNDLING.mainFields],
+    external: [...BUNDLING.external],
+    banner: { js: BUNDLING.banner },
+    outfile,
+    logLevel: "error",
+  });
+  const child = spawnSync(process.execPath, [outfile], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const json = child.stdout.toString().trim().split("\n").pop() ?? "";
+  if (!json.startsWith("{")) throw new Error(`the matcher benchmark failed (exit code ${child.status})`);
+  writeFileSync(join(ROOT, ".bench", "matcher.json"), `${json}\n`);
+  return JSON.parse(json) as MatcherBenchResults;
+}
+
+const SECTIONS = ["export", "matcher"] as const;
+type Section = (typeof SECTIONS)[number];
+
 /** `--only <section>` on the command line, or BENCH_ONLY. */
-function onlySection(): string | undefined {
+function onlySection(): Section | undefined {
   const args = process.argv.slice(2);
   const at = args.indexOf("--only");
   const only = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--only="))?.slice("--only=".length);
   const value = only ?? process.env.BENCH_ONLY;
-  if (value !== undefined && value !== "" && value !== "export") {
-    throw new Error(`--only supports: export (got ${value})`);
+  if (value === undefined || value === "") return undefined;
+  if (!(SECTIONS as readonly string[]).includes(value)) {
+    throw new Error(`--only supports: ${SECTIONS.join(", ")} (got ${value})`);
   }
-  return value || undefined;
+  return value as Section;
+}
+
+function readBenchmarks(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "# Benchmarks\n";
+  }
+}
+
+/** Runs the matcher section alone and updates only its part of BENCHMARKS.md. */
+async function matcherOnly(): Promise<void> {
+  const results = await measureMatcherSection();
+  const file = join(ROOT, "BENCHMARKS.md");
+  writeFileSync(file, spliceMatcherSection(readBenchmarks(file), renderMatcher(results)));
+  log("updated the matcher section of BENCHMARKS.md");
+  process.stdout.write(`${matcherSummary(results)}\n`);
+  failOnMatcherTarget(results);
+}
+
+/** The matcher's target is a hard one: the run fails when a case misses it. */
+function failOnMatcherTarget(results: MatcherBenchResults): void {
+  const over = overTarget(results);
+  if (over.length > 0) {
+    throw new Error(
+      `matcher: ${over.map((c) => c.id).join(", ")} took ${results.targetMs} ms or more (p99); see BENCHMARKS.md`,
+    );
+  }
 }
 
 /** Runs the export section alone and updates only its part of BENCHMARKS.md. */
 function exportOnly(): void {
   const results = measureExportSection();
   const file = join(ROOT, "BENCHMARKS.md");
-  let current = "";
-  try {
-    current = readFileSync(file, "utf8");
-  } catch {
-    current = "# Benchmarks\n";
-  }
-  writeFileSync(file, spliceExportSection(current, renderExport(results)));
+  writeFileSync(file, spliceExportSection(readBenchmarks(file), renderExport(results)));
   log("updated the export section of BENCHMARKS.md");
   process.stdout.write(`${exportSummary(results)}\n`);
 }
 
 async function main(): Promise<void> {
-  if (onlySection() === "export") return exportOnly();
+  const only = onlySection();
+  if (only === "export") return exportOnly();
+  if (only === "matcher") return matcherOnly();
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const started = performance.now();
@@ -545,6 +617,7 @@ async function main(): Promise<void> {
   ) as FanoutResults;
 
   const exportResults = measureExportSection();
+  const matcherResults = await measureMatcherSection();
 
   log("bundling functions/*.ts with esbuild");
   const bundles = await bundleReport(ROOT);
@@ -563,10 +636,16 @@ async function main(): Promise<void> {
   };
   writeFileSync(
     join(ROOT, "BENCHMARKS.md"),
-    spliceExportSection(renderReport(full), renderExport(exportResults)),
+    spliceMatcherSection(
+      spliceExportSection(renderReport(full), renderExport(exportResults)),
+      renderMatcher(matcherResults),
+    ),
   );
   log(`wrote BENCHMARKS.md in ${(full.runtimeMs / 1000).toFixed(0)} s`);
-  process.stdout.write(`${summary(full)}\n${exportSummary(exportResults)}\n`);
+  process.stdout.write(
+    `${summary(full)}\n${exportSummary(exportResults)}\n${matcherSummary(matcherResults)}\n`,
+  );
+  failOnMatcherTarget(matcherResults);
 }
 
 main().catch((error: unknown) => {

@@ -20,10 +20,17 @@ import {
   type EventPattern,
   InvalidEventPatternError,
   isEventPattern,
+  MAX_LIST_VALUES,
+  MAX_MATCH_WORK,
   MAX_PATTERN_COMBINATIONS,
+  MAX_PATTERN_DEPTH,
+  MAX_PATTERN_VALUES,
+  MAX_STRING_LENGTH,
+  MAX_WILDCARDS,
   matchesPattern,
   validatePattern,
 } from "#shared/bus/event-pattern.ts";
+import { patternErrors } from "#shared/triggers/schema.ts";
 
 /** Asserts the pattern is valid, matches every `yes` event and none of the `no` events. */
 function check(pattern: unknown, yes: readonly unknown[], no: readonly unknown[]): void {
@@ -611,7 +618,21 @@ describe("exact values", () => {
       ["2001:db8::1", "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:DB8::1"],
       ["2001:db8::2", "2001:db8::"],
     );
-    field(["10.0.0.1"], ["10.0.0.1"], ["10.0.0.10", "10.0.0.1 ", "010.0.0.1"]);
+    // event-ruler reads these with Java's InetAddress: leading zeros are decimal, not octal.
+    field(
+      ["10.0.0.1"],
+      ["10.0.0.1", "10.00.0.1", "010.0.0.1", "010.000.000.001", "::ffff:a00:1"],
+      ["10.0.0.10", "10.0.0.1 ", "10.0.0.01.", "0010.0000.0000.0001", "10.0.1", 10],
+    );
+  });
+
+  it("matches textual variants of an address whichever side spells it oddly", () => {
+    field(["10.00.0.001"], ["10.0.0.1", "10.0.0.01"], ["10.0.0.2"]);
+    // Java accepts any number of leading zeros in an IPv6 group, as long as it is worth 0xffff at most.
+    field(["::1"], ["0:0:0:0:0:0:0:1", "0000000000:0:0:0:0:0:0:00001", "::0001"], ["::2", "::10000"]);
+    // Longer than 15 characters, dotted text is not an IPv4 address for Java: plain strings.
+    field(["0010.0000.0000.0001"], ["0010.0000.0000.0001"], ["10.0.0.1"]);
+    field([{ cidr: "010.0.0.0/8" }], ["10.1.2.3", "010.255.0.1"], ["11.0.0.1"]);
   });
 
   it("matches any value of a list (OR)", () => {
@@ -648,9 +669,55 @@ describe("fields, nesting and missing values", () => {
     );
   });
 
-  it("does not treat a dotted key as nesting", () => {
-    check({ detail: { state: ["x"] } }, [], [{ "detail.state": "x" }, { detail: { "state.x": "x" } }]);
-    check({ "detail.state": ["x"] }, [{ "detail.state": "x" }], [{ detail: { state: "x" } }]);
+  it("treats a dotted key as the path it spells, in the pattern and in the event", () => {
+    check(
+      { detail: { state: ["x"] } },
+      [{ "detail.state": "x" }, { detail: { state: "x" } }],
+      [{ "detail.state": "y" }, { detail: { "state.x": "x" } }],
+    );
+    check({ "detail.state": ["x"] }, [{ "detail.state": "x" }, { detail: { state: "x" } }], [{ detail: {} }]);
+    check(
+      { a: { "b.c": ["x"] } },
+      [{ "a.b": { c: "x" } }, { a: { b: { c: "x" } } }, { a: { "b.c": "x" } }, { "a.b.c": "x" }],
+      [{ a: { b: "x" } }, { "a.b": "x" }],
+    );
+    // Both spellings in one event: each of their values can match.
+    check(
+      { "a.b": ["x"] },
+      [
+        { a: { b: "y" }, "a.b": "x" },
+        { a: { b: "x" }, "a.b": "y" },
+      ],
+      [{ a: { b: "y" }, "a.b": "z" }],
+    );
+    // Arrays along either spelling, and array consistency across them.
+    check({ "a.b": ["x"] }, [{ a: [{ b: "y" }, { b: "x" }] }, { "a.b": ["y", "x"] }], [{ a: [{ b: "y" }] }]);
+    check(
+      { "items.sku": ["B"], items: { qty: [5] } },
+      [
+        {
+          items: [
+            { sku: "A", qty: 1 },
+            { sku: "B", qty: 5 },
+          ],
+        },
+      ],
+      [
+        {
+          items: [
+            { sku: "A", qty: 5 },
+            { sku: "B", qty: 1 },
+          ],
+        },
+      ],
+    );
+    // Empty names are names too: "" then "x" is ".x".
+    check({ "": { x: ["1"] } }, [{ ".x": "1" }, { "": { x: "1" } }], [{ x: "1" }]);
+  });
+
+  it("keeps the last definition of a field spelled twice, as EventBridge does", () => {
+    check({ "a.b": ["1"], a: { b: ["2"] } }, [{ a: { b: "2" } }], [{ a: { b: "1" } }]);
+    check({ a: { b: ["2"] }, "a.b": ["1"] }, [{ a: { b: "1" } }, { "a.b": "1" }], [{ a: { b: "2" } }]);
   });
 
   it("reads a pattern field named like an operator as a field outside $or", () => {
@@ -894,6 +961,24 @@ describe("anything-but", () => {
     );
   });
 
+  it("prefix and suffix take a list too: the value starts (ends) with none of them", () => {
+    field(
+      [{ "anything-but": { prefix: ["us-", "eu-"] } }],
+      ["ap-south-1", "US-east-1", "u", 1, null],
+      ["us-east-1", "eu-west-1", "us-"],
+    );
+    field([{ "anything-but": { suffix: [".png", ".jpg"] } }], ["a.gif", "a.PNG", 3], ["a.png", "b.jpg"]);
+    field([{ "anything-but": { prefix: ["a"] } }], ["b"], ["a", "ab"]);
+  });
+
+  it("equals-ignore-case lists fold case per code point, as the operator does", () => {
+    field(
+      [{ "anything-but": { "equals-ignore-case": ["ß", "İ"] } }],
+      ["ss", "i", "x"],
+      ["ß", "SS", "İ", "i̇"],
+    );
+  });
+
   it("wildcard excludes a glob or a list of globs", () => {
     field([{ "anything-but": { wildcard: "*.png" } }], ["a.jpg", 1], ["a.png", ".png"]);
     field(
@@ -1051,11 +1136,37 @@ describe("$or", () => {
     );
   });
 
-  it("ANDs with its siblings, including a field the branch repeats", () => {
+  it("ANDs with its siblings", () => {
     check(
       { source: ["a", "b"], $or: [{ source: ["b"] }, { x: ["1"] }] },
       [{ source: "b" }, { source: "a", x: "1" }],
       [{ source: "a" }, { source: "c", x: "1" }],
+    );
+  });
+
+  it("keeps the last definition in the JSON text of a field given beside it and in a branch", () => {
+    // After the sibling: in the first branch, source is "b" only.
+    check(
+      { source: ["a"], $or: [{ source: ["b"] }, { x: ["1"] }] },
+      [{ source: "b" }, { source: "a", x: "1" }],
+      [{ source: "a" }, { source: "a", x: "2" }, { source: "c", x: "1" }],
+    );
+    // Before the sibling: the sibling's "a" replaces the branch's "b".
+    check(
+      { $or: [{ source: ["b"] }, { x: ["1"] }], source: ["a"] },
+      [{ source: "a" }, { source: "a", x: "1" }],
+      [{ source: "b" }, { source: "b", x: "1" }],
+    );
+    // Through nesting and dots alike.
+    check(
+      { detail: { state: ["x"] }, $or: [{ "detail.state": ["y"] }, { detail: { other: ["1"] } }] },
+      [{ detail: { state: "y" } }, { detail: { state: "x", other: "1" } }],
+      [{ detail: { state: "x" } }, { detail: { state: "z", other: "1" } }],
+    );
+    check(
+      { detail: { $or: [{ state: ["y"] }, { other: ["1"] }], state: ["x"] } },
+      [{ detail: { state: "x" } }],
+      [{ detail: { state: "y" } }],
     );
   });
 
@@ -1403,8 +1514,10 @@ describe("validatePattern: anything-but", () => {
     [[1, 1.1234567], '"anything-but" value 1.1234567 has more than 6 decimal places'],
     [{ prefix: "" }, '"anything-but": "prefix" must not be empty'],
     [{ suffix: "" }, '"anything-but": "suffix" must not be empty'],
-    [{ prefix: ["a", "b"] }, '"anything-but": "prefix" must be a single string (got an array)'],
-    [{ suffix: 5 }, '"anything-but": "suffix" must be a single string (got the number 5)'],
+    [{ prefix: [] }, '"anything-but": "prefix" list must not be empty'],
+    [{ prefix: ["a", ""] }, '"anything-but": "prefix" must not be empty'],
+    [{ suffix: ["a", 1] }, '"anything-but": "suffix" list must hold only strings (got the number 1)'],
+    [{ suffix: 5 }, '"anything-but": "suffix" must be a string or a list of strings (got the number 5)'],
     [
       { "equals-ignore-case": 5 },
       '"anything-but": "equals-ignore-case" must be a string or a list of strings (got the number 5)',
@@ -1511,6 +1624,202 @@ describe("validatePattern: reporting", () => {
         expect(Array.isArray(validatePattern(value))).toBe(true);
       }),
     );
+  });
+});
+
+describe("validatePattern: limits", () => {
+  const values = (count: number, make = (i: number): unknown => `v${i}`) =>
+    Array.from({ length: count }, (_, i) => make(i));
+
+  it(`accepts at most ${MAX_LIST_VALUES} values in a list, anything-but items counted`, () => {
+    expect(validatePattern({ f: values(MAX_LIST_VALUES) })).toEqual([]);
+    expect(validatePattern({ f: values(MAX_LIST_VALUES + 1) })).toEqual([
+      `f: a field's list may hold at most ${MAX_LIST_VALUES} match values (got ${MAX_LIST_VALUES + 1})`,
+    ]);
+    expect(
+      validatePattern({ f: ["x", { "anything-but": { prefix: values(MAX_LIST_VALUES) as string[] } }] }),
+    ).toEqual([
+      `f: a field's list may hold at most ${MAX_LIST_VALUES} match values (got ${MAX_LIST_VALUES + 1})`,
+    ]);
+  });
+
+  it(`accepts at most ${MAX_PATTERN_VALUES} values in a whole pattern`, () => {
+    const quarter = MAX_PATTERN_VALUES / 4;
+    const pattern = (extra: number) => ({
+      a: values(quarter),
+      b: values(quarter),
+      $or: [{ c: values(quarter) }, { d: values(quarter + extra, (i) => ({ prefix: `p${i}` })) }],
+    });
+    expect(validatePattern(pattern(0))).toEqual([]);
+    expect(validatePattern(pattern(1))).toEqual([
+      `event pattern is too complex: it has ${MAX_PATTERN_VALUES + 1} match values (at most ${MAX_PATTERN_VALUES} are allowed)`,
+    ]);
+  });
+
+  it(`accepts strings of at most ${MAX_STRING_LENGTH} characters`, () => {
+    const ok = "x".repeat(MAX_STRING_LENGTH);
+    const long = `${ok}x`;
+    const shown = `${"x".repeat(40)}…`;
+    expect(validatePattern({ f: [ok, { prefix: ok }, { wildcard: ok }, { "anything-but": [ok] }] })).toEqual(
+      [],
+    );
+    expect(validatePattern({ f: [long] })).toEqual([
+      `f: a match value must be at most ${MAX_STRING_LENGTH} characters long (got ${MAX_STRING_LENGTH + 1}: the string "${shown}")`,
+    ]);
+    for (const [condition, what] of [
+      [{ prefix: long }, '"prefix"'],
+      [{ suffix: { "equals-ignore-case": long } }, '"suffix"'],
+      [{ "equals-ignore-case": long }, '"equals-ignore-case"'],
+      [{ wildcard: long }, '"wildcard"'],
+      [{ "anything-but": long }, '"anything-but"'],
+      [{ "anything-but": { suffix: ["a", long] } }, '"anything-but": "suffix"'],
+    ] as const) {
+      expect(validatePattern({ f: [condition] })).toEqual([
+        `f: ${what} must be at most ${MAX_STRING_LENGTH} characters long (got ${MAX_STRING_LENGTH + 1}: the string "${shown}")`,
+      ]);
+    }
+  });
+
+  it(`accepts at most ${MAX_WILDCARDS} "*" in a wildcard`, () => {
+    const glob = (stars: number) => `a${"*b".repeat(stars)}`;
+    expect(validatePattern({ f: [{ wildcard: glob(MAX_WILDCARDS) }] })).toEqual([]);
+    expect(validatePattern({ f: [{ "anything-but": { wildcard: [glob(MAX_WILDCARDS + 1)] } }] })).toEqual([
+      `f: "anything-but": "wildcard" value "a*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b" has ${MAX_WILDCARDS + 1} "*" (at most ${MAX_WILDCARDS} are allowed)`,
+    ]);
+  });
+
+  it(`accepts field paths of at most ${MAX_PATTERN_DEPTH} names, the names that dots join included`, () => {
+    const name = (parts: number) => Array.from({ length: parts }, () => "n").join(".");
+    expect(validatePattern({ [name(MAX_PATTERN_DEPTH)]: ["x"] })).toEqual([]);
+    expect(validatePattern({ a: { [name(MAX_PATTERN_DEPTH)]: ["x"] } })).toEqual([
+      `a["${name(MAX_PATTERN_DEPTH)}"]: a field's path may hold at most ${MAX_PATTERN_DEPTH} names, counting the names that dots join (got ${MAX_PATTERN_DEPTH + 1})`,
+    ]);
+  });
+
+  it("reports each limit as a 400 field error of a trigger's when", () => {
+    expect(patternErrors({ data: { tags: values(MAX_LIST_VALUES + 1, (i) => i) } })).toEqual([
+      {
+        path: "when.data.tags",
+        message: `a field's list may hold at most ${MAX_LIST_VALUES} match values (got ${MAX_LIST_VALUES + 1})`,
+      },
+    ]);
+    expect(patternErrors({ data: { text: [{ wildcard: "*a".repeat(MAX_WILDCARDS + 1) }] } })).toEqual([
+      {
+        path: "when.data.text",
+        message: `"wildcard" value "${"*a".repeat(MAX_WILDCARDS + 1)}" has ${MAX_WILDCARDS + 1} "*" (at most ${MAX_WILDCARDS} are allowed)`,
+      },
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Adversarial inputs: answers only. How long they take is the benchmark's business
+// (bench/matcher.ts, `npm run bench -- --only matcher`), never a unit test's.
+
+describe("adversarial inputs", () => {
+  const big = "a".repeat(256 * 1024);
+
+  it("case-insensitive prefix, suffix and equals read no more of a long value than the operand", () => {
+    const operand = `${"A".repeat(1000)}b`;
+    field(
+      [{ suffix: { "equals-ignore-case": operand } }],
+      [`${big}${operand.toLowerCase()}`],
+      [big, `${big}B!`],
+    );
+    field([{ prefix: { "equals-ignore-case": operand } }], [`${operand.toLowerCase()}${big}`], [big]);
+    field([{ "equals-ignore-case": operand }], [operand.toLowerCase()], [big, `${operand}${big}`]);
+  });
+
+  it("IP address text an end customer controls is read without backtracking", () => {
+    const cidrs = Array.from({ length: 20 }, (_, i) => ({ cidr: `2001:db8:${i + 1}::/48` }));
+    const colons = `${":".repeat(32 * 1024)}x`;
+    field(cidrs, ["2001:db8:1::1", "2001:db8:14:ffff::"], [colons, `1:${colons}`, "1:".repeat(16 * 1024)]);
+    // Java reads a group of any length worth at most 0xffff: so does the scanner, in one pass.
+    field(
+      ["2001:db8::1", "10.0.0.1"],
+      [`2001:db8:${"0".repeat(100_000)}::1`],
+      [colons, `${"0".repeat(100_000)}1::`],
+    );
+  });
+
+  it("wildcards with many stars match long text exactly", () => {
+    const glob = `x*${Array.from({ length: MAX_WILDCARDS - 1 }, (_, i) => `a${i}b`).join("*")}*y`;
+    const pieces = Array.from({ length: MAX_WILDCARDS - 1 }, (_, i) => `a${i}b`).join("");
+    field(
+      [{ wildcard: glob }],
+      [`x${big}${pieces}y`, `x${pieces}${big}y`],
+      [`x${big}${pieces}z`, `x${big}y`],
+    );
+  });
+
+  it("does not overflow the stack on deeply nested events", () => {
+    let nested: unknown = ["x"];
+    for (let i = 0; i < 100_000; i++) nested = [nested];
+    // (Not through check(): JSON.stringify itself recurses.)
+    expect(matchesPattern({ a: ["x"] }, { a: nested })).toBe(true);
+    expect(matchesPattern({ a: ["y"] }, { a: nested })).toBe(false);
+    expect(matchesPattern({ a: [{ exists: false }] }, { a: nested })).toBe(false);
+    let objects: Record<string, unknown> = { leaf: "x" };
+    for (let i = 0; i < 100_000; i++) objects = { n: [objects] };
+    expect(matchesPattern({ n: { n: { leaf: ["x"] } } }, objects)).toBe(false);
+  });
+
+  it("matches fields of one large array of objects element by element", () => {
+    const items = Array.from({ length: 20_000 }, (_, i) => ({ sku: `s${i % 500}`, qty: i }));
+    check({ items: { sku: ["s499"], qty: [19_999] } }, [{ items }], [{ items: items.slice(0, -1) }]);
+    // 500 branches that each find both of their values, never in one element.
+    const pattern = {
+      items: { $or: Array.from({ length: 500 }, (_, i) => ({ sku: [`s${i}`], qty: [i + 1] })) },
+    };
+    expect(compilePattern(pattern).measure({ items })).toEqual({
+      matches: false,
+      work: expect.any(Number),
+      overBudget: false,
+    });
+  });
+
+  it(`stops an evaluation that would cost more than ${MAX_MATCH_WORK.toLocaleString("en-US")} units: the event does not match`, () => {
+    // The same field through "a" → "b.c" and through "a.b" → "c": every pair of elements of the
+    // two arrays is a candidate for array consistency.
+    const element = (i: number) => (i % 3 === 0 ? { c: i } : i % 3 === 1 ? { d: i } : { e: "yes" });
+    const n = 3000;
+    const event = {
+      a: Array.from({ length: n }, (_, i) =>
+        Object.fromEntries(Object.entries(element(i)).map(([k, v]) => [`b.${k}`, v])),
+      ),
+      "a.b": Array.from({ length: n }, (_, i) => element(i)),
+    };
+    const pattern = compilePattern({
+      a: { b: { c: [{ exists: true }], d: [{ exists: true }], e: ["yes"] } },
+    });
+    const measured = pattern.measure(event);
+    expect(measured.overBudget).toBe(true);
+    expect(measured.matches).toBe(false);
+    expect(measured.work).toBeGreaterThan(MAX_MATCH_WORK);
+    expect(pattern.matches(event)).toBe(false);
+    // Smaller, the same search ends within the budget, with EventBridge's answers.
+    const small = { a: event.a.slice(0, 30), "a.b": event["a.b"].slice(0, 30) };
+    expect(pattern.measure(small)).toEqual({ matches: false, work: expect.any(Number), overBudget: false });
+    small.a.push({ "b.c": 0, "b.d": 0, "b.e": "yes" });
+    expect(pattern.measure(small)).toEqual({ matches: true, work: expect.any(Number), overBudget: false });
+  });
+});
+
+describe("case folding data", () => {
+  it("no code point has a lower- or upper-case form that is a proper prefix or suffix of the other", () => {
+    // foldedEnds and foldedStarts follow a single offset because of this (linear time); a
+    // future case mapping that broke it would make them slower, never wrong.
+    const broken: string[] = [];
+    for (let point = 0; point <= 0x10ffff; point++) {
+      if (point >= 0xd800 && point <= 0xdfff) continue;
+      const char = String.fromCodePoint(point);
+      const lower = char.toLowerCase();
+      const upper = char.toUpperCase();
+      if (lower === upper) continue;
+      const [short, long] = lower.length <= upper.length ? [lower, upper] : [upper, lower];
+      if (long.startsWith(short) || long.endsWith(short)) broken.push(point.toString(16));
+    }
+    expect(broken).toEqual([]);
   });
 });
 
@@ -1649,10 +1958,170 @@ describe("properties", () => {
       fc.property(simple, simple, simple, event, (left, right, sibling, e) => {
         const either = matchesPattern(left, e) || matchesPattern(right, e);
         expect(matchesPattern({ $or: [left, right] }, e)).toBe(either);
+        // A field in both keeps its last definition in the JSON text (key order here).
         expect(matchesPattern({ ...sibling, $or: [left, right] }, e)).toBe(
-          matchesPattern(sibling, e) && either,
+          matchesPattern({ ...sibling, ...left }, e) || matchesPattern({ ...sibling, ...right }, e),
+        );
+        expect(matchesPattern({ $or: [left, right], ...sibling }, e)).toBe(
+          matchesPattern({ ...left, ...sibling }, e) || matchesPattern({ ...right, ...sibling }, e),
         );
       }),
+    );
+  });
+
+  it("anything-but a list of prefixes (suffixes) is the negation of their OR, for strings", () => {
+    const word = fc.string({ unit: fc.constantFrom("a", "b", "c"), maxLength: 4 });
+    const affixes = fc.array(
+      word.filter((w) => w !== ""),
+      { minLength: 1, maxLength: 4 },
+    );
+    fc.assert(
+      fc.property(affixes, word, (list, value) => {
+        expect(matchesPattern({ f: [{ "anything-but": { prefix: list } }] }, { f: value })).toBe(
+          !list.some((p) => value.startsWith(p)),
+        );
+        expect(matchesPattern({ f: [{ "anything-but": { suffix: list } }] }, { f: value })).toBe(
+          !list.some((p) => value.endsWith(p)),
+        );
+      }),
+    );
+  });
+
+  it("an IPv4 address matches its spellings with leading zeros up to Java's 15 characters", () => {
+    const byte = fc.nat(255);
+    const pad = fc.nat(2);
+    fc.assert(
+      fc.property(fc.tuple(byte, byte, byte, byte), fc.tuple(pad, pad, pad, pad), (bytes, pads) => {
+        const canonical = bytes.join(".");
+        const spelled = bytes.map((b, i) => `${"0".repeat(pads[i] ?? 0)}${b}`).join(".");
+        const other = [...bytes.slice(0, 3), ((bytes[3] ?? 0) + 1) % 256].join(".");
+        expect(matchesPattern({ ip: [canonical] }, { ip: spelled })).toBe(spelled.length <= 15);
+        expect(matchesPattern({ ip: [spelled] }, { ip: canonical })).toBe(spelled.length <= 15);
+        expect(matchesPattern({ ip: [canonical] }, { ip: other })).toBe(false);
+      }),
+    );
+  });
+
+  it("a dotted key and the nesting it spells are the same field, on either side", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          keyArb.filter((k) => !k.includes(".")),
+          { minLength: 1, maxLength: 4 },
+        ),
+        leafArb,
+        (path, value) => {
+          const nested = (leaf: unknown) =>
+            path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), leaf) as Record<string, unknown>;
+          const dotted = (leaf: unknown) => ({ [path.join(".")]: leaf });
+          for (const pattern of [nested([value]), dotted([value])]) {
+            fc.pre(validatePattern(pattern).length === 0);
+            expect(matchesPattern(pattern, nested(value))).toBe(true);
+            expect(matchesPattern(pattern, dotted(value))).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+
+  it("valid patterns of every kind never throw on events of every shape, and stay within the budget", () => {
+    const names = fc.constantFrom("a", "b", "a.b", "c", "b.c", "");
+    const condition = fc.oneof(
+      leafArb,
+      fc.constantFrom(
+        { exists: true },
+        { exists: false },
+        { prefix: "a" },
+        { suffix: { "equals-ignore-case": "B" } },
+        { "equals-ignore-case": "ß" },
+        { wildcard: "*a*" },
+        { numeric: [">", 0, "<=", 5] },
+        { cidr: "10.0.0.0/8" },
+        { "anything-but": ["a", "b"] },
+        { "anything-but": { prefix: ["a", "b"] } },
+        { "anything-but": { "equals-ignore-case": ["A"] } },
+        "10.0.0.1",
+      ),
+    );
+    const pattern = fc.letrec<{ object: Record<string, unknown>; value: unknown }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small" },
+        fc.array(condition, { minLength: 1, maxLength: 3 }),
+        tie("object"),
+        fc.tuple(tie("object"), tie("object")).map((alternatives) => ({ $or: alternatives })),
+      ),
+      object: fc.dictionary(names, tie("value"), { minKeys: 1, maxKeys: 3 }),
+    })).object;
+    const event = fc.letrec<{ object: Record<string, unknown>; value: unknown }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small" },
+        leafArb,
+        fc.constant("10.00.0.1"),
+        fc.array(tie("value"), { maxLength: 4 }),
+        tie("object"),
+      ),
+      object: fc.dictionary(names, tie("value"), { maxKeys: 4 }),
+    })).object;
+    let valid = 0;
+    fc.assert(
+      fc.property(pattern, event, (p, e) => {
+        if (validatePattern(p).length > 0) return;
+        valid++;
+        const measured = compilePattern(p).measure(e);
+        expect(typeof measured.matches).toBe("boolean");
+        expect(measured.overBudget).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
+    expect(valid).toBeGreaterThan(100);
+  });
+
+  it("evaluates any valid pattern against a 256 KB event to an answer", () => {
+    // Random shapes, repeated until the event's JSON is 256 KB: arrays of objects, dotted keys,
+    // long strings. The answer is all this asserts; bench/matcher.ts times the worst cases.
+    const names = fc.constantFrom("a", "b", "a.b", "c");
+    const shape = fc.dictionary(
+      names,
+      fc.oneof(leafArb, fc.string({ maxLength: 40 }), fc.dictionary(names, leafArb)),
+      {
+        minKeys: 1,
+        maxKeys: 4,
+      },
+    );
+    const pattern = fc.dictionary(
+      names,
+      fc.oneof(
+        fc.array(
+          fc.oneof(leafArb, fc.constantFrom({ prefix: "x" }, { wildcard: "*a*b*" }, { exists: false })),
+          {
+            minLength: 1,
+            maxLength: 3,
+          },
+        ),
+        fc.dictionary(names, fc.array(leafArb, { minLength: 1, maxLength: 2 }), { minKeys: 1, maxKeys: 2 }),
+      ),
+      { minKeys: 1, maxKeys: 3 },
+    );
+    fc.assert(
+      fc.property(
+        shape,
+        pattern,
+        fc.string({ unit: fc.constantFrom("a", "b", "x", "*"), maxLength: 8 }),
+        (element, p, text) => {
+          fc.pre(validatePattern(p).length === 0);
+          const size = JSON.stringify(element).length + 1;
+          const count = Math.max(1, Math.floor((128 * 1024) / size));
+          const event = {
+            a: Array.from({ length: count }, () => element),
+            b: { c: text.repeat(Math.floor((120 * 1024) / Math.max(1, text.length))) },
+          };
+          expect(JSON.stringify(event).length).toBeLessThanOrEqual(256 * 1024);
+          const measured = compilePattern(p).measure(event);
+          expect(typeof measured.matches).toBe("boolean");
+          expect(measured.work).toBeLessThanOrEqual(MAX_MATCH_WORK * 2);
+        },
+      ),
+      { numRuns: 25 },
     );
   });
 
