@@ -6,8 +6,11 @@
 export const RUN_STATUSES = ["done", "skipped", "failed"] as const;
 export type ActionRunStatus = (typeof RUN_STATUSES)[number];
 
-/** Why an action was not done: over the causation budget, or stopped by the loop guard. */
-export const SKIP_REASONS = ["budget", "loop_guard"] as const;
+/**
+ * Why an action was not done: over the causation budget, stopped by the loop guard, or the
+ * event was too expensive to match within the matcher's work budget.
+ */
+export const SKIP_REASONS = ["budget", "loop_guard", "match_budget"] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** Runs are diagnostics: DynamoDB TTL removes them after 30 days. */

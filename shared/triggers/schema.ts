@@ -190,7 +190,7 @@ export const TriggerRunSchema = z
         status: z.enum(["done", "skipped", "failed"]),
         reason: z.string().optional().meta({
           description:
-            "Why skipped (budget: the causation budget is spent; loop_guard: the depth cap, or the trigger caused the event) or failed",
+            "Why skipped (budget: the causation budget is spent; loop_guard: the depth cap, or the trigger caused the event; match_budget: the event was too expensive to match) or failed",
         }),
         event_id: z.string().optional().meta({ description: "The event the action appended" }),
         webhook_id: z.string().optional().meta({ description: "The delivery's webhook-id" }),

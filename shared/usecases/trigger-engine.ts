@@ -164,12 +164,23 @@ function patternOf(trigger: StoredTrigger): CompiledEventPattern | null {
  */
 export const TRIGGER_CHANGE_GRACE_MS = 15_000;
 
-function matches(trigger: StoredTrigger, event: StoredEvent, graceMs: number): boolean {
-  if (!trigger.enabled) return false;
+/**
+ * Whether the trigger applies to the event: `over_budget` when the pattern needed more than
+ * the matcher's work budget (`MAX_MATCH_WORK`, an event built to be expensive), which does
+ * not match but is reported, never silent.
+ */
+function matches(
+  trigger: StoredTrigger,
+  event: StoredEvent,
+  graceMs: number,
+): "match" | "no" | "over_budget" {
+  if (!trigger.enabled) return "no";
   // Only events stored after the trigger's last change (docs/api.md, "Triggers").
   const since = new Date(Date.parse(trigger.updated_at) - graceMs).toISOString();
-  if (event.received_at < since) return false;
-  return patternOf(trigger)?.matches(event) ?? false;
+  if (event.received_at < since) return "no";
+  const measured = patternOf(trigger)?.measure(event);
+  if (measured?.overBudget) return "over_budget";
+  return measured?.matches ? "match" : "no";
 }
 
 /**
@@ -210,7 +221,9 @@ export async function runTriggers(deps: TriggerEngineDeps, detail: BusDetail): P
   const event = detail.event as StoredEvent;
   const parentDepth = event.caused_by?.depth ?? 0;
   const grace = deps.changeGraceMs ?? TRIGGER_CHANGE_GRACE_MS;
-  const matching = (await deps.triggers.all(tenant)).filter((t) => matches(t, event, grace));
+  const evaluated = (await deps.triggers.all(tenant)).map((t) => ({ t, answer: matches(t, event, grace) }));
+  const matching = evaluated.filter((e) => e.answer !== "no").map((e) => e.t);
+  const overBudget = new Set(evaluated.filter((e) => e.answer === "over_budget").map((e) => e.t.id));
   if (matching.length === 0)
     return parentDepth >= MAX_CAUSE_DEPTH ? { skipped: "max-depth", fired: [] } : { fired: [] };
 
@@ -236,15 +249,25 @@ export async function runTriggers(deps: TriggerEngineDeps, detail: BusDetail): P
     return run;
   };
 
+  // The matcher's work budget: reported in the run and the log, and nothing runs.
+  for (const id of overBudget) {
+    logger.warn("trigger pattern over the matcher's work budget", {
+      tenant,
+      trigger_id: id,
+      event_id: event.id,
+    });
+  }
   // The loop guard: the depth cap, and no trigger acts on what it caused.
-  const guarded = matching.filter((t) => parentDepth >= MAX_CAUSE_DEPTH || causation.triggers.has(t.id));
+  const guarded = matching.filter(
+    (t) => overBudget.has(t.id) || parentDepth >= MAX_CAUSE_DEPTH || causation.triggers.has(t.id),
+  );
   const active = matching.filter((t) => !guarded.includes(t));
   for (const trigger of guarded) {
     runOf(trigger).actions = trigger.actions.map((a, index) => ({
       index,
       type: a.type,
       status: "skipped" as const,
-      reason: "loop_guard",
+      reason: overBudget.has(trigger.id) ? "match_budget" : "loop_guard",
     }));
   }
 

@@ -105,6 +105,49 @@ describe("causation budgets", () => {
   });
 });
 
+describe("the matcher's work budget", () => {
+  it("stops a match an event makes too expensive, runs nothing, and says so in the run log", async () => {
+    // Prepare: 60 wildcards, each of which scans the whole of a 30,000-character text.
+    const trigger = await createTrigger(
+      triggerDeps(),
+      tenant,
+      define({
+        name: "expensive",
+        when: {
+          message: {
+            content: {
+              text: Array.from({ length: 60 }, (_, i) => ({
+                wildcard: `*${String.fromCharCode(98 + (i % 20))}${i}*`,
+              })),
+            },
+          },
+        },
+        actions: [{ type: "close" }],
+      }),
+      SCOPES,
+    );
+    await new Promise((r) => setTimeout(r, 3));
+    const conversation = uniqueId("c");
+    const stored = await ingest(defaultIngestDeps(h.store), tenant, {
+      type: "MessageReceived",
+      conversation_id: conversation,
+      occurred_at: new Date().toISOString(),
+      channel: { type: "web" },
+      author: { type: "customer" },
+      message: { content: { type: "text", text: "a".repeat(30_000) } },
+    });
+    if (stored.kind !== "single") throw new Error("expected a single event");
+    // Act
+    const report = await runTriggers(engine(25), detailOf(tenant, stored.event));
+    // Assert
+    expect(report.fired).toEqual([]);
+    const listed = await listTriggerRuns(triggerDeps(), tenant, trigger.id, { limit: 10 });
+    expect(listed.runs[0]?.actions).toEqual([
+      { index: 0, type: "close", status: "skipped", reason: "match_budget" },
+    ]);
+  });
+});
+
 describe("trigger runs", () => {
   it("page newest first, with a cursor that only works for its trigger", async () => {
     const deps = triggerDeps();
