@@ -26,7 +26,7 @@ import { type ExportDeps, planExportPage } from "#shared/usecases/export.ts";
 import { defaultIngestDeps, ingest } from "#shared/usecases/ingest.ts";
 import { exportEvent } from "./export-workload.ts";
 import type { RssProbe } from "./rss-probe.ts";
-import { log, runPool } from "./stats.ts";
+import { log, runPool, spliceSection } from "./stats.ts";
 
 const TENANT = "export-bench";
 export const EXPORT_PAGE_SIZE = 10_000;
@@ -677,25 +677,9 @@ export function renderExport(r: ExportBenchResults): string[] {
   return out;
 }
 
-/**
- * Puts the export section into a BENCHMARKS.md: replaces an existing one, or goes before
- * "## Function bundles" (or "## Explanation", or at the end).
- */
+/** Puts the export section into a BENCHMARKS.md (see {@link spliceSection}). */
 export function spliceExportSection(markdown: string, section: string[]): string {
-  const lines = markdown.replace(/\n+$/, "").split("\n");
-  const start = lines.indexOf(EXPORT_HEADING);
-  const block = [...section, ""];
-  if (start >= 0) {
-    let end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
-    if (end < 0) end = lines.length;
-    lines.splice(start, end - start, ...block);
-  } else {
-    let at = lines.indexOf("## Function bundles");
-    if (at < 0) at = lines.indexOf("## Explanation");
-    if (at < 0) lines.push("", ...block);
-    else lines.splice(at, 0, ...block);
-  }
-  return `${lines.join("\n").replace(/\n+$/, "")}\n`;
+  return spliceSection(markdown, EXPORT_HEADING, section);
 }
 
 export function exportSummary(r: ExportBenchResults): string {

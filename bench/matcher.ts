@@ -25,7 +25,7 @@ import {
   MAX_WILDCARDS,
   validatePattern,
 } from "#shared/bus/event-pattern.ts";
-import { percentile } from "./stats.ts";
+import { percentile, spliceSection } from "./stats.ts";
 
 /** Every evaluation of a valid pattern against a 256 KB event must take less than this. */
 export const TARGET_MS = 50;
@@ -450,25 +450,9 @@ export function renderMatcher(r: MatcherBenchResults): string[] {
   return out;
 }
 
-/**
- * Puts the matcher section into a BENCHMARKS.md: replaces an existing one, or goes before
- * "## Function bundles" (or "## Explanation", or at the end).
- */
+/** Puts the matcher section into a BENCHMARKS.md (see {@link spliceSection}). */
 export function spliceMatcherSection(markdown: string, section: string[]): string {
-  const lines = markdown.replace(/\n+$/, "").split("\n");
-  const start = lines.indexOf(MATCHER_HEADING);
-  const block = [...section, ""];
-  if (start >= 0) {
-    let end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
-    if (end < 0) end = lines.length;
-    lines.splice(start, end - start, ...block);
-  } else {
-    let at = lines.indexOf("## Function bundles");
-    if (at < 0) at = lines.indexOf("## Explanation");
-    if (at < 0) lines.push("", ...block);
-    else lines.splice(at, 0, ...block);
-  }
-  return `${lines.join("\n").replace(/\n+$/, "")}\n`;
+  return spliceSection(markdown, MATCHER_HEADING, section);
 }
 
 export function matcherSummary(r: MatcherBenchResults): string {

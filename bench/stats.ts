@@ -124,3 +124,24 @@ export function cpuSince(start: CpuSample, javaPid: number | undefined): CpuSamp
     javaMs: end.javaMs !== undefined && start.javaMs !== undefined ? end.javaMs - start.javaMs : undefined,
   };
 }
+
+/**
+ * Puts a section into a BENCHMARKS.md: replaces the one under `heading`, or goes before
+ * "## Function bundles" (or "## Explanation", or at the end).
+ */
+export function spliceSection(markdown: string, heading: string, section: string[]): string {
+  const lines = markdown.replace(/\n+$/, "").split("\n");
+  const start = lines.indexOf(heading);
+  const block = [...section, ""];
+  if (start >= 0) {
+    let end = lines.findIndex((l, i) => i > start && l.startsWith("## "));
+    if (end < 0) end = lines.length;
+    lines.splice(start, end - start, ...block);
+  } else {
+    let at = lines.indexOf("## Function bundles");
+    if (at < 0) at = lines.indexOf("## Explanation");
+    if (at < 0) lines.push("", ...block);
+    else lines.splice(at, 0, ...block);
+  }
+  return `${lines.join("\n").replace(/\n+$/, "")}\n`;
+}
